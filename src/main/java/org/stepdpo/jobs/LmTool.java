@@ -1,0 +1,159 @@
+package org.stepdpo.jobs;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.stepdpo.model.DecoderLM;
+import org.stepdpo.model.Generator;
+import org.stepdpo.model.Scoring;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code jobs/lm}: score or generate with an HF model directory; one JSON object on stdout. */
+@Command(name = "lm", mixinStandardHelpOptions = true, subcommands = {LmTool.Score.class, LmTool.Generate.class},
+        description = "Pokes at a model: per-token log-probs (score) or a continuation (generate), as JSON.")
+public final class LmTool implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public Integer call() {
+        throw new IllegalArgumentException("a subcommand is required: score or generate (see jobs/lm --help)");
+    }
+
+    /** Options every subcommand takes. */
+    static final class ModelOptions {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory.")
+        Path model;
+
+        @Option(names = "--ids", paramLabel = "\"ID ID ...\"", description = "Token ids (no tokenizer needed).")
+        String ids;
+
+        @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", defaultValue = "cpu",
+                description = "Where to run (default: ${DEFAULT-VALUE}).")
+        String device;
+
+        @Option(names = "--dtype", paramLabel = "float32|float16", defaultValue = "float32",
+                description = "Parameter dtype (default: ${DEFAULT-VALUE}; float16 for GPUs).")
+        String dtype;
+
+        int[] tokenIds() {
+            if (ids == null) {
+                throw new IllegalArgumentException("--ids is required (a tokenizer-free list such as \"3 17 9\")");
+            }
+            try {
+                return Arrays.stream(ids.trim().split("[\\s,]+")).mapToInt(Integer::parseInt).toArray();
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--ids: expected whole numbers separated by spaces, got '" + ids + "'");
+            }
+        }
+
+        DecoderLM load() {
+            return DecoderLM.load(model, device(), dataType());
+        }
+
+        Device device() {
+            if (device.equals("cpu")) {
+                return Device.cpu();
+            }
+            if (device.matches("gpu(:\\d+)?")) {
+                int index = device.contains(":") ? Integer.parseInt(device.substring(4)) : 0;
+                if (Engine.getInstance().getGpuCount() <= index) {
+                    throw new IllegalArgumentException("--device " + device + ": no such GPU (the engine sees "
+                            + Engine.getInstance().getGpuCount() + ")");
+                }
+                return Device.gpu(index);
+            }
+            throw new IllegalArgumentException("--device must be cpu, gpu or gpu:N, got '" + device + "'");
+        }
+
+        DataType dataType() {
+            return switch (dtype) {
+                case "float32" -> DataType.FLOAT32;
+                case "float16" -> DataType.FLOAT16;
+                default -> throw new IllegalArgumentException("--dtype must be float32 or float16, got '" + dtype + "'");
+            };
+        }
+    }
+
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Per-token log-probs of a sequence and the distribution after its last token.")
+    static final class Score implements Callable<Integer> {
+        @Mixin
+        ModelOptions options;
+
+        @Option(names = "--top", paramLabel = "K", description = "Next tokens to list (default: 8).")
+        int top = 8;
+
+        @Override
+        public Integer call() throws Exception {
+            int[] ids = options.tokenIds();
+            try (DecoderLM model = options.load()) {
+                Scoring.Score s = Scoring.score(model, ids, top);
+                ObjectNode out = JSON.createObjectNode();
+                ArrayNode idArray = out.putArray("ids");
+                Arrays.stream(s.ids()).forEach(idArray::add);
+                ArrayNode lp = out.putArray("token_logprobs");
+                for (float f : s.tokenLogprobs()) {
+                    lp.add(f);
+                }
+                out.put("last_logsumexp", s.lastLogsumexp());
+                ArrayNode topArray = out.putArray("last_top");
+                for (int i = 0; i < s.lastTopIds().length; i++) {
+                    topArray.addArray().add(s.lastTopIds()[i]).add(s.lastTopLogits()[i]);
+                }
+                System.out.println(out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true, description = "Continues a sequence.")
+    static final class Generate implements Callable<Integer> {
+        @Mixin
+        ModelOptions options;
+
+        @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default: 64.")
+        int maxNewTokens = 64;
+
+        @Option(names = "--temperature", paramLabel = "T", description = "0 is greedy (default).")
+        double temperature = 0;
+
+        @Option(names = "--top-p", paramLabel = "P", description = "Nucleus for sampling (default 1).")
+        double topP = 1;
+
+        @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default 0).")
+        long seed = 0;
+
+        @Option(names = "--ignore-eos", description = "Run to --max-new-tokens even past end-of-sequence.")
+        boolean ignoreEos;
+
+        @Override
+        public Integer call() throws Exception {
+            int[] ids = options.tokenIds();
+            try (DecoderLM model = options.load()) {
+                Set<Integer> stop = ignoreEos ? Set.of() : new HashSet<>(model.config().eosTokenIds());
+                int[] generated = Generator.generate(model, ids,
+                        new Generator.Options(maxNewTokens, temperature, topP, seed, stop));
+                ObjectNode out = JSON.createObjectNode();
+                ArrayNode idArray = out.putArray("ids");
+                Arrays.stream(generated).forEach(idArray::add);
+                out.putNull("text");
+                System.out.println(out);
+            }
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(JobRunner.execute(new LmTool(), args));
+    }
+}

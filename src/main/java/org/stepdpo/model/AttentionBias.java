@@ -1,0 +1,41 @@
+package org.stepdpo.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The additive attention bias: 0 where a query may attend to a key, a very negative number
+ * elsewhere. Queries are the last T of the Tk keys (earlier ones come from the cache); a key is
+ * visible when it is not later than the query, not padding, and (with a sliding window) not more
+ * than {@code window - 1} tokens earlier.
+ */
+final class AttentionBias {
+    /** Finite, so a row with every key masked (a padding query) stays NaN-free. */
+    static final float MASKED = -1e30f;
+
+    private AttentionBias() {}
+
+    /**
+     * @param mask   [B, Tk]: 1 for real tokens, 0 for padding
+     * @param t      query tokens (the last {@code t} keys)
+     * @param window sliding window in tokens, 0 for none
+     * @return [B, 1, T, Tk] in FP32
+     */
+    static NDArray of(NDArray mask, long t, int window) {
+        long tk = mask.getShape().get(1);
+        float[] allowed = new float[Math.toIntExact(t * tk)];
+        for (long i = 0; i < t; i++) {
+            long q = i + tk - t; // absolute position of this query among the keys
+            for (long j = 0; j <= q; j++) {
+                if (window <= 0 || q - j < window) {
+                    allowed[(int) (i * tk + j)] = 1f;
+                }
+            }
+        }
+        NDManager m = mask.getManager();
+        NDArray causal = m.create(allowed, new Shape(1, 1, t, tk)).toDevice(mask.getDevice(), false);
+        NDArray visible = causal.mul(mask.reshape(mask.getShape().get(0), 1, 1, tk)); // [B, 1, T, Tk]
+        return visible.sub(1f).mul(-MASKED);
+    }
+}

@@ -1,0 +1,61 @@
+package org.stepdpo.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** jobs/lm on the fixture models against their fp32 reference values, as a user runs it. */
+class LmToolIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String ids(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(a -> out.add(a.asText()));
+        return String.join(" ", out);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2-tiny", "llama-tiny"})
+    void scoreAndGreedyGenerateMatchTheReference(String name) throws Exception {
+        Path dir = Launch.ROOT.resolve("src/test/resources/fixtures/models/" + name);
+        JsonNode ref = JSON.readTree(dir.resolve("reference.json").toFile());
+        for (JsonNode seq : ref.get("sequences")) {
+            Launch.Result score = Launch.run(120, null, "jobs/lm", "score", "--model", dir.toString(),
+                    "--ids", ids(seq.get("input_ids")));
+            assertEquals(0, score.code(), score.both());
+            JsonNode s = JSON.readTree(score.out());
+            for (int i = 0; i < seq.get("token_logprobs").size(); i++) {
+                assertEquals(seq.get("token_logprobs").get(i).asDouble(), s.get("token_logprobs").get(i).asDouble(),
+                        1e-4, name + " token " + i);
+            }
+            assertEquals(seq.get("last_logsumexp").asDouble(), s.get("last_logsumexp").asDouble(), 1e-4);
+            assertEquals(8, s.get("last_top").size());
+            for (int i = 0; i < 8; i++) {
+                assertEquals(seq.get("last_logits_top8_ids").get(i).asInt(), s.get("last_top").get(i).get(0).asInt());
+                assertEquals(seq.get("last_logits_top8_values").get(i).asDouble(),
+                        s.get("last_top").get(i).get(1).asDouble(), 1e-4);
+            }
+
+            Launch.Result gen = Launch.run(120, null, "jobs/lm", "generate", "--model", dir.toString(),
+                    "--ids", ids(seq.get("input_ids")), "--max-new-tokens", "12", "--temperature", "0",
+                    "--ignore-eos");
+            assertEquals(0, gen.code(), gen.both());
+            assertEquals(seq.get("greedy_12"), JSON.readTree(gen.out()).get("ids"), name);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"no-such-dir", "src/test/resources/fixtures/tokenizers/qwen3"})
+    void aDirectoryThatIsNotAModelFailsWithOneLine(String dir) throws Exception {
+        Launch.Result r = Launch.run(120, null, "jobs/lm", "score", "--model", dir, "--ids", "1 2");
+        assertEquals(2, r.code(), r.both());
+        assertTrue(r.err().contains("config.json not found"), r.both());
+    }
+}

@@ -1,0 +1,23 @@
+package org.stepdpo.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.Test;
+
+class AttentionBiasTest {
+    private static final float M = AttentionBias.MASKED;
+
+    @Test
+    void causalPaddingAndSlidingWindow() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // one row, first key is padding, 2 queries that are the last 2 of 4 keys, window 2
+            NDArray mask = m.create(new float[] {0, 1, 1, 1}).reshape(1, 4);
+            float[] windowed = AttentionBias.of(mask, 2, 2).toFloatArray();
+            assertArrayEquals(new float[] {M, 0, 0, M, M, M, 0, 0}, windowed);
+            float[] full = AttentionBias.of(mask, 2, 0).toFloatArray();
+            assertArrayEquals(new float[] {M, 0, 0, M, M, 0, 0, 0}, full);
+        }
+    }
+}

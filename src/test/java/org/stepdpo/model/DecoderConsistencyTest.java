@@ -1,0 +1,105 @@
+package org.stepdpo.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The decoder's fast paths agree with its plain path: cached decoding, padded batches, no leaks. */
+class DecoderConsistencyTest {
+    private static DecoderLM model;
+    private static final int[] SEQ = {5, 17, 3, 99, 250, 42, 7, 311, 64, 2, 128};
+
+    @BeforeAll
+    static void load() {
+        model = DecoderLM.load(Fixtures.model("llama-tiny"), Device.cpu(), DataType.FLOAT32);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void incrementalDecodingWithTheCacheMatchesAFullForwardPass() {
+        try (NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache()) {
+            Batch full = Batch.leftPadded(m, new int[][] {SEQ}, 0);
+            float[] expected = model.forward(full.ids(), full.positions(), full.mask(), null).toFloatArray();
+            int vocab = model.config().vocabSize();
+            // prefill 4 tokens, then one token at a time
+            int prefill = 4;
+            Batch first = Batch.leftPadded(m, new int[][] {java.util.Arrays.copyOf(SEQ, prefill)}, 0);
+            float[] got = new float[SEQ.length * vocab];
+            System.arraycopy(model.forward(first.ids(), first.positions(), first.mask(), cache).toFloatArray(), 0,
+                    got, 0, prefill * vocab);
+            for (int i = prefill; i < SEQ.length; i++) {
+                Shape one = new Shape(1, 1);
+                NDArray logits = model.forward(m.create(new long[] {SEQ[i]}, one), m.create(new long[] {i}, one),
+                        m.ones(one), cache);
+                System.arraycopy(logits.toFloatArray(), 0, got, i * vocab, vocab);
+            }
+            assertEquals(SEQ.length, cache.length());
+            DecoderLMTest.assertClose(expected, got, 1e-4, "cached logits");
+        }
+    }
+
+    @Test
+    void aLeftPaddedBatchGivesEachRowItsOwnLogProbs() {
+        int[][] rows = {SEQ, {8, 9, 10}, {300, 1, 77, 76, 75, 2}};
+        try (NDManager m = model.manager().newSubManager()) {
+            Batch batch = Batch.leftPadded(m, rows, 0);
+            NDArray together = rowLogProbs(model.forward(batch.ids(), batch.positions(), batch.mask(), null),
+                    batch.ids(), batch.mask());
+            for (int r = 0; r < rows.length; r++) {
+                Batch alone = Batch.leftPadded(m, new int[][] {rows[r]}, 0);
+                float[] expected = rowLogProbs(model.forward(alone.ids(), alone.positions(), alone.mask(), null),
+                        alone.ids(), alone.mask()).toFloatArray();
+                long pad = batch.width() - rows[r].length;
+                float[] got = together.get(new NDIndex("{}, {}:", r, pad)).toFloatArray();
+                DecoderLMTest.assertClose(expected, got, 1e-4, "row " + r);
+            }
+        }
+    }
+
+    /** log p of each real token after the first: [B, T-1]. */
+    private static NDArray rowLogProbs(NDArray logits, NDArray ids, NDArray mask) {
+        long t = ids.getShape().get(1);
+        NDArray targetMask = mask.get(new NDIndex(":, 1:")).mul(mask.get(new NDIndex(":, :-1")));
+        return LogProbs.perToken(logits.get(new NDIndex(":, :{}, :", t - 1)), ids.get(new NDIndex(":, 1:")),
+                targetMask);
+    }
+
+    @Test
+    void aThousandForwardPassesLeaveNoNativeArraysBehind() {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = model.manager().newSubManager()) {
+            Batch batch = Batch.leftPadded(m, new int[][] {SEQ, {4, 5, 6}}, 0);
+            int held = m.getManagedArrays().size();
+            int params = model.manager().getManagedArrays().size();
+            double checksum = 0;
+            for (int i = 0; i < 1000; i++) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    checksum += model.forward(batch.ids(), batch.positions(), batch.mask(), null)
+                            .get(new NDIndex("0, -1, 0")).getFloat();
+                }
+            }
+            assertTrue(Double.isFinite(checksum));
+            assertEquals(held, m.getManagedArrays().size(), "arrays left in the batch's manager");
+            assertEquals(params, model.manager().getManagedArrays().size(), "arrays left in the model's manager");
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package org.stepdpo.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
+/** The fixture models on the test classpath and their reference values. */
+public final class Fixtures {
+    private Fixtures() {}
+
+    /** The directory of fixture model {@code name} (qwen2-tiny, llama-tiny). */
+    public static Path model(String name) {
+        try {
+            return Path.of(Fixtures.class.getResource("/fixtures/models/" + name + "/config.json").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code reference.json} of a fixture model. */
+    public static JsonNode reference(String name) {
+        try {
+            return new ObjectMapper().readTree(model(name).resolve("reference.json").toFile());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static float[] floats(JsonNode array) {
+        float[] out = new float[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) array.get(i).asDouble();
+        }
+        return out;
+    }
+
+    static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+}
