@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,6 +52,38 @@ class LmToolIT {
             assertEquals(0, gen.code(), gen.both());
             assertEquals(seq.get("greedy_12"), JSON.readTree(gen.out()).get("ids"), name);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pickle", "no-weights", "truncated", "shape"})
+    void aBrokenModelDirectoryFailsWithOneLineNamingTheFileOrTensor(String kind, @TempDir Path dir) throws Exception {
+        Path qwen = Launch.ROOT.resolve("src/test/resources/fixtures/models/qwen2-tiny");
+        Files.copy(qwen.resolve("config.json"), dir.resolve("config.json"));
+        String expected;
+        switch (kind) {
+            case "pickle" -> {
+                Files.writeString(dir.resolve("pytorch_model.bin"), "not really a pickle");
+                expected = dir.resolve("pytorch_model.bin") + " is a pickle-based checkpoint";
+            }
+            case "no-weights" -> expected = "no *.safetensors weights in " + dir;
+            case "truncated" -> {
+                byte[] bytes = Files.readAllBytes(qwen.resolve("model.safetensors"));
+                Files.write(dir.resolve("model.safetensors"), Arrays.copyOf(bytes, bytes.length / 2));
+                expected = dir.resolve("model.safetensors") + " is truncated";
+            }
+            default -> {
+                Files.copy(qwen.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+                Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json"))
+                        .replace("\"intermediate_size\": 64", "\"intermediate_size\": 96"));
+                expected = "tensor model.layers.0.mlp.gate_proj.weight in " + dir.resolve("model.safetensors")
+                        + " has shape [64, 32], expected [96, 32]";
+            }
+        }
+        Launch.Result r = Launch.run(120, null, "jobs/lm", "score", "--model", dir.toString(), "--ids", "1 2");
+        assertEquals(2, r.code(), r.both());
+        List<String> lines = r.err().strip().lines().toList();
+        assertEquals(1, lines.size(), r.both());
+        assertTrue(lines.get(0).contains(expected), r.both());
     }
 
     @ParameterizedTest
