@@ -130,6 +130,9 @@ public final class LmTool implements Callable<Integer> {
         @Option(names = "--top-p", paramLabel = "P", description = "Nucleus for sampling (default 1).")
         double topP = 1;
 
+        @Option(names = "--top-k", paramLabel = "K", description = "Sample among the K likeliest (default 0: all).")
+        int topK = 0;
+
         @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default 0).")
         long seed = 0;
 
@@ -142,7 +145,7 @@ public final class LmTool implements Callable<Integer> {
             try (DecoderLM model = options.load()) {
                 Set<Integer> stop = ignoreEos ? Set.of() : new HashSet<>(model.config().eosTokenIds());
                 int[] generated = Generator.generate(model, ids,
-                        new Generator.Options(maxNewTokens, temperature, topP, seed, stop));
+                        new Generator.Options(maxNewTokens, temperature, topP, topK, stop, null), seed);
                 ObjectNode out = JSON.createObjectNode();
                 ArrayNode idArray = out.putArray("ids");
                 Arrays.stream(generated).forEach(idArray::add);

@@ -88,9 +88,9 @@ public final class DecoderLM implements AutoCloseable {
         return weights;
     }
 
-    /** A fresh cache for incremental decoding with this model. */
-    public KvCache newCache() {
-        return new KvCache(manager, config.numLayers());
+    /** A fresh cache for incremental decoding with room for {@code capacity} tokens (it grows if needed). */
+    public KvCache newCache(long capacity) {
+        return new KvCache(manager, config.numLayers(), capacity);
     }
 
     /**
@@ -119,6 +119,9 @@ public final class DecoderLM implements AutoCloseable {
             DecoderWeights.Layer layer = weights.layers.get(i);
             x = x.add(attention(layer, i, rmsNorm(x, layer.inputNorm()), cosSin, bias, cache, b, t));
             x = x.add(mlp(layer, rmsNorm(x, layer.postNorm())));
+        }
+        if (cache != null) {
+            cache.advance(t);
         }
         return rmsNorm(x, weights.finalNorm);
     }

@@ -3,51 +3,117 @@ package org.stepdpo.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
 /**
- * Keys and values of every layer for the tokens seen so far, plus the attention mask over them, so
- * that incremental decoding feeds one new token at a time. Owns its arrays in its own manager:
- * close it (try-with-resources) when the sequence is done.
+ * Keys and values of every layer for the tokens seen so far, plus the padding mask over them, so
+ * that incremental decoding feeds one new token at a time. Storage is preallocated for
+ * {@code capacity} tokens (doubling if exceeded) and written in place; a step reads views of the
+ * filled part. Rows can leave ({@link #keepRows}) when their sequences finish. Owns its arrays in
+ * its own manager: close it (try-with-resources) when done.
  */
 public final class KvCache implements AutoCloseable {
     private final NDManager manager;
-    private final NDArray[] keys;
-    private final NDArray[] values;
-    private NDArray mask; // [B, Tk], 1 for real tokens, 0 for padding
+    private final NDArray[] keys;   // [B, nKv, capacity, d]
+    private final NDArray[] values; // [B, nKv, capacity, d]
+    private NDArray mask;           // [B, capacity]: 1 for real tokens, 0 for padding
+    private long capacity;
+    private long length;
 
-    /** An empty cache for {@code layers} layers, on {@code parent}'s device. */
-    public KvCache(NDManager parent, int layers) {
+    /** An empty cache for {@code layers} layers with room for {@code capacity} tokens. */
+    public KvCache(NDManager parent, int layers, long capacity) {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
+        this.capacity = Math.max(1, capacity);
     }
 
     /** Tokens cached so far. */
     public long length() {
-        return keys[0] == null ? 0 : keys[0].getShape().get(2);
+        return length;
     }
 
-    /** The padding mask over all cached tokens plus {@code newMask}, kept for the next step. */
+    /** Rows cached. */
+    public long rows() {
+        return mask == null ? 0 : mask.getShape().get(0);
+    }
+
+    /** Writes this step's padding mask [B, T] after the cached tokens; returns the mask over all of them. */
     NDArray extendMask(NDArray newMask) {
-        mask = keep(mask, mask == null ? newMask : mask.concat(newMask, 1));
-        return mask;
-    }
-
-    /** Appends this step's keys and values [B, nKv, T, d] for {@code layer}; returns the full ones. */
-    NDArray[] append(int layer, NDArray k, NDArray v) {
-        keys[layer] = keep(keys[layer], keys[layer] == null ? k : keys[layer].concat(k, 2));
-        values[layer] = keep(values[layer], values[layer] == null ? v : values[layer].concat(v, 2));
-        return new NDArray[] {keys[layer], values[layer]};
-    }
-
-    /** Moves {@code next} into this cache's manager (out of any open scope) and frees {@code previous}. */
-    private NDArray keep(NDArray previous, NDArray next) {
-        NDScope.unregister(next);
-        next.attach(manager);
-        if (previous != null) {
-            previous.close();
+        long t = newMask.getShape().get(1);
+        if (mask == null) {
+            mask = own(manager.zeros(new Shape(newMask.getShape().get(0), capacity), newMask.getDataType(),
+                    newMask.getDevice()));
         }
-        return next;
+        ensureCapacity(length + t);
+        mask.set(new NDIndex(":, {}:{}", length, length + t), newMask);
+        return mask.get(new NDIndex(":, :{}", length + t));
+    }
+
+    /** Writes this step's keys and values [B, nKv, T, d] for {@code layer}; returns views of all cached ones. */
+    NDArray[] append(int layer, NDArray k, NDArray v) {
+        long t = k.getShape().get(2);
+        if (keys[layer] == null) {
+            Shape shape = new Shape(k.getShape().get(0), k.getShape().get(1), capacity, k.getShape().get(3));
+            keys[layer] = own(manager.zeros(shape, k.getDataType(), k.getDevice()));
+            values[layer] = own(manager.zeros(shape, v.getDataType(), v.getDevice()));
+        }
+        NDIndex slot = new NDIndex(":, :, {}:{}", length, length + t);
+        keys[layer].set(slot, k);
+        values[layer].set(slot, v);
+        NDIndex filled = new NDIndex(":, :, :{}", length + t);
+        return new NDArray[] {keys[layer].get(filled), values[layer].get(filled)};
+    }
+
+    /** Marks the {@code t} tokens of the step just written as cached. */
+    void advance(long t) {
+        length += t;
+    }
+
+    /** Keeps only the given rows (in that order), e.g. when the other sequences have finished. */
+    public void keepRows(long[] rows) {
+        NDArray index = manager.create(rows).toDevice(mask.getDevice(), false);
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = replace(keys[i], keys[i].get(index));
+            values[i] = replace(values[i], values[i].get(index));
+        }
+        mask = replace(mask, mask.get(index));
+        index.close();
+    }
+
+    private void ensureCapacity(long needed) {
+        if (needed <= capacity) {
+            return;
+        }
+        long grown = Math.max(needed, capacity * 2);
+        mask = replace(mask, grow(mask, 1, grown));
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != null) {
+                keys[i] = replace(keys[i], grow(keys[i], 2, grown));
+                values[i] = replace(values[i], grow(values[i], 2, grown));
+            }
+        }
+        capacity = grown;
+    }
+
+    private NDArray grow(NDArray a, int axis, long size) {
+        long[] shape = a.getShape().getShape();
+        shape[axis] = size - shape[axis];
+        return a.concat(manager.zeros(new Shape(shape), a.getDataType(), a.getDevice()), axis);
+    }
+
+    private NDArray replace(NDArray old, NDArray next) {
+        NDArray owned = own(next);
+        old.close();
+        return owned;
+    }
+
+    /** Takes {@code a} out of any open scope into this cache's manager. */
+    private NDArray own(NDArray a) {
+        NDScope.unregister(a);
+        a.attach(manager);
+        return a;
     }
 
     @Override

@@ -32,7 +32,7 @@ class DecoderConsistencyTest {
 
     @Test
     void incrementalDecodingWithTheCacheMatchesAFullForwardPass() {
-        try (NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache()) {
+        try (NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache(5)) { // small: the cache must grow
             Batch full = Batch.leftPadded(m, new int[][] {SEQ}, 0);
             float[] expected = model.forward(full.ids(), full.positions(), full.mask(), null).toFloatArray();
             int vocab = model.config().vocabSize();

@@ -41,7 +41,7 @@ class DecoderLMTest {
                 for (int i = 0; i < top.length; i++) {
                     assertEquals(topValues[i], lastValues[top[i]], 1e-4, name + " logit of " + top[i]);
                 }
-                int[] greedy = Generator.generate(model, ids, Generator.Options.greedy(12, Set.of()));
+                int[] greedy = Generator.generate(model, ids, Generator.Options.greedy(12, Set.of()), 0);
                 assertArrayEquals(Fixtures.ints(seq.get("greedy_12")), greedy, name);
             }
         }
