@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -14,6 +15,9 @@ import java.util.concurrent.Callable;
 import org.stepdpo.model.DecoderLM;
 import org.stepdpo.model.Generator;
 import org.stepdpo.model.Scoring;
+import org.stepdpo.model.text.ChatTemplate;
+import org.stepdpo.model.text.HfTokenizer;
+import org.stepdpo.model.text.PromptTemplates;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,6 +41,13 @@ public final class LmTool implements Callable<Integer> {
         @Option(names = "--ids", paramLabel = "\"ID ID ...\"", description = "Token ids (no tokenizer needed).")
         String ids;
 
+        @Option(names = "--text", paramLabel = "T", description = "Text, encoded with the model's tokenizer.")
+        String text;
+
+        @Option(names = "--prompt", paramLabel = "NAME",
+                description = "With --text: wrap it in this generation template (e.g. qwen2-boxed, chat).")
+        String prompt;
+
         @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", defaultValue = "cpu",
                 description = "Where to run (default: ${DEFAULT-VALUE}).")
         String device;
@@ -45,9 +56,23 @@ public final class LmTool implements Callable<Integer> {
                 description = "Parameter dtype (default: ${DEFAULT-VALUE}; float16 for GPUs).")
         String dtype;
 
-        int[] tokenIds() {
-            if (ids == null) {
-                throw new IllegalArgumentException("--ids is required (a tokenizer-free list such as \"3 17 9\")");
+        /** The tokenizer when the model directory has one (required for --text). */
+        HfTokenizer tokenizer() {
+            return text != null || Files.exists(model.resolve("tokenizer.json")) ? HfTokenizer.load(model) : null;
+        }
+
+        int[] tokenIds(HfTokenizer tokenizer) {
+            if ((ids == null) == (text == null)) {
+                throw new IllegalArgumentException("give exactly one of --ids (token ids such as \"3 17 9\") or --text");
+            }
+            if (prompt != null && text == null) {
+                throw new IllegalArgumentException("--prompt applies to --text only");
+            }
+            if (text != null) {
+                String input = prompt == null ? text : PromptTemplates.generation(prompt, text, null,
+                        tokenizer.chatTemplate() == null ? null
+                                : new ChatTemplate(tokenizer.chatTemplate(), tokenizer.templateVariables()));
+                return tokenizer.encode(input);
             }
             try {
                 return Arrays.stream(ids.trim().split("[\\s,]+")).mapToInt(Integer::parseInt).toArray();
@@ -95,7 +120,10 @@ public final class LmTool implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            int[] ids = options.tokenIds();
+            int[] ids;
+            try (HfTokenizer tokenizer = options.text == null ? null : options.tokenizer()) {
+                ids = options.tokenIds(tokenizer);
+            }
             try (DecoderLM model = options.load()) {
                 Scoring.Score s = Scoring.score(model, ids, top);
                 ObjectNode out = JSON.createObjectNode();
@@ -141,15 +169,25 @@ public final class LmTool implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            int[] ids = options.tokenIds();
-            try (DecoderLM model = options.load()) {
-                Set<Integer> stop = ignoreEos ? Set.of() : new HashSet<>(model.config().eosTokenIds());
+            try (HfTokenizer tokenizer = options.tokenizer(); DecoderLM model = options.load()) {
+                int[] ids = options.tokenIds(tokenizer);
+                Set<Integer> stop = new HashSet<>();
+                if (!ignoreEos) {
+                    stop.addAll(model.config().eosTokenIds());
+                    if (tokenizer != null) {
+                        tokenizer.eosId().ifPresent(stop::add);
+                    }
+                }
                 int[] generated = Generator.generate(model, ids,
                         new Generator.Options(maxNewTokens, temperature, topP, topK, stop, null), seed);
                 ObjectNode out = JSON.createObjectNode();
                 ArrayNode idArray = out.putArray("ids");
                 Arrays.stream(generated).forEach(idArray::add);
-                out.putNull("text");
+                if (tokenizer == null) {
+                    out.putNull("text");
+                } else {
+                    out.put("text", tokenizer.decode(generated, true));
+                }
                 System.out.println(out);
             }
             return 0;
