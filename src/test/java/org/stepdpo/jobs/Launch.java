@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the project's launchers (jobs/...) as a user would, from the project root, for integration tests. */
@@ -25,6 +26,12 @@ final class Launch {
 
     /** Runs {@code command} (first element relative to the root) with {@code stdin}, within {@code seconds}. */
     static Result run(int seconds, String stdin, String... command) throws IOException, InterruptedException {
+        return runWithEnv(seconds, Map.of(), stdin, command);
+    }
+
+    /** As {@link #run(int, String, String...)}, with {@code env} added to the command's environment last. */
+    static Result runWithEnv(int seconds, Map<String, String> env, String stdin, String... command)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(Arrays.asList(command));
         cmd.set(0, ROOT.resolve(cmd.get(0)).toString());
         Path out = Files.createTempFile("launch", ".out");
@@ -35,6 +42,7 @@ final class Launch {
             pb.environment().put("DJL_OFFLINE", "true");
             pb.environment().put("OPT_OUT_TRACKING", "true");
             pb.environment().remove("SPARK_HOME"); // the Maven-classpath path is what is under test
+            pb.environment().putAll(env);
             Process p = pb.start();
             if (stdin != null) {
                 p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
