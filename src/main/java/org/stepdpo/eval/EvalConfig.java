@@ -11,21 +11,81 @@ import java.util.Map;
  *                        optional {@code dataset, type, level})
  * @param out             output folder (any Hadoop path)
  * @param completionField score the completions already in this field (scoring mode), or null
- * @param model           HF model directory to generate with (generation mode), or null
- * @param prompt          prompt template name for generation
- * @param maxNewTokens    generation length limit
- * @param batchSize       generation batch size per task
- * @param temperature     sampling temperature; 0 is greedy
- * @param partitions      how many tasks to grade in; 0 means the cluster's default parallelism
+ * @param generation      generate completions with a model first (generation mode), or null
+ * @param partitions      how many tasks to work in; 0 means the cluster's default parallelism
  * @param overwrite       replace {@code out} when it already holds files
+ * @param resume          generation mode: keep the completions already saved under {@code out} and
+ *                        generate only the missing ones
  */
-public record EvalConfig(List<String> data, String out, String completionField, String model,
-        String prompt, int maxNewTokens, int batchSize, double temperature, int partitions,
-        boolean overwrite) {
+public record EvalConfig(List<String> data, String out, String completionField, Generation generation,
+        int partitions, boolean overwrite, boolean resume) {
 
-    /** Default generation settings, as the seed evaluates (greedy, 2048 new tokens). */
-    public static final int DEFAULT_MAX_NEW_TOKENS = 2048;
-    public static final int DEFAULT_BATCH_SIZE = 8;
+    /**
+     * How to generate completions.
+     *
+     * @param model        HF model directory, readable at this path on every executor
+     * @param prompt       generation template name
+     * @param maxNewTokens generation length limit (2048, as the seed evaluates)
+     * @param batchSize    prompts generated together in a task
+     * @param temperature  0 is greedy
+     * @param topP         nucleus mass (1: off)
+     * @param topK         candidates (0: off)
+     * @param seed         sampling seed (each problem gets its own stream)
+     * @param dtype        auto (FP16 on GPUs, FP32 on CPUs), float32 or float16
+     */
+    public record Generation(String model, String prompt, int maxNewTokens, int batchSize, double temperature,
+            double topP, int topK, long seed, String dtype) {
+        public static final int DEFAULT_MAX_NEW_TOKENS = 2048;
+        public static final int DEFAULT_BATCH_SIZE = 8;
+
+        public Generation {
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("--model: a model directory is required");
+            }
+            if (prompt == null || prompt.isBlank()) {
+                throw new IllegalArgumentException("--prompt: a template name is required with --model");
+            }
+            if (maxNewTokens < 1) {
+                throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+            }
+            if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("--temperature must be a finite number >= 0, got " + temperature);
+            }
+            if (!(topP > 0 && topP <= 1)) {
+                throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
+            }
+            if (topK < 0) {
+                throw new IllegalArgumentException("--top-k must be >= 0 (0: off), got " + topK);
+            }
+            new LanguageModel.Spec(model, dtype); // validates --dtype
+        }
+
+        /** Greedy generation with the seed's defaults. */
+        public static Generation greedy(String model, String prompt) {
+            return new Generation(model, prompt, DEFAULT_MAX_NEW_TOKENS, DEFAULT_BATCH_SIZE, 0, 1, 0, 0, "auto");
+        }
+
+        GenerateCompletions.Settings settings() {
+            return new GenerateCompletions.Settings(prompt, batchSize, maxNewTokens, temperature, topP, topK, seed);
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model);
+            m.put("prompt", prompt);
+            m.put("max_new_tokens", maxNewTokens);
+            m.put("batch_size", batchSize);
+            m.put("temperature", temperature);
+            m.put("top_p", topP);
+            m.put("top_k", topK);
+            m.put("seed", seed);
+            m.put("dtype", dtype);
+            return m;
+        }
+    }
 
     public EvalConfig {
         if (data == null || data.isEmpty() || data.stream().anyMatch(d -> d == null || d.isBlank())) {
@@ -36,8 +96,7 @@ public record EvalConfig(List<String> data, String out, String completionField, 
             throw new IllegalArgumentException("--out: an output folder is required");
         }
         boolean scoring = completionField != null;
-        boolean generating = model != null;
-        if (scoring == generating) {
+        if (scoring == (generation != null)) {
             throw new IllegalArgumentException(scoring
                     ? "--model and --completion-field exclude each other: generate with --model, or score existing completions with --completion-field"
                     : "either --model DIR (generate, then score) or --completion-field FIELD (score completions in the data) is required");
@@ -45,24 +104,20 @@ public record EvalConfig(List<String> data, String out, String completionField, 
         if (scoring && completionField.isBlank()) {
             throw new IllegalArgumentException("--completion-field: a field name is required");
         }
-        if (maxNewTokens < 1) {
-            throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
-        }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
-        }
-        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("--temperature must be a finite number >= 0, got " + temperature);
-        }
         if (partitions < 0) {
             throw new IllegalArgumentException("--partitions must be >= 0 (0: default parallelism), got " + partitions);
+        }
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("--resume and --overwrite exclude each other");
+        }
+        if (resume && scoring) {
+            throw new IllegalArgumentException("--resume applies to generation (--model) runs only");
         }
     }
 
     /** A scoring-mode configuration with defaults for everything else. */
     public static EvalConfig scoring(List<String> data, String out, String completionField) {
-        return new EvalConfig(data, out, completionField, null, null, DEFAULT_MAX_NEW_TOKENS,
-                DEFAULT_BATCH_SIZE, 0.0, 0, false);
+        return new EvalConfig(data, out, completionField, null, 0, false, false);
     }
 
     /** Whether this run scores completions already in the data. */
@@ -77,12 +132,9 @@ public record EvalConfig(List<String> data, String out, String completionField, 
         m.put("out", out);
         m.put("mode", scoringMode() ? "score" : "generate");
         m.put("completion_field", completionField);
-        m.put("model", model);
-        m.put("prompt", prompt);
-        m.put("max_new_tokens", maxNewTokens);
-        m.put("batch_size", batchSize);
-        m.put("temperature", temperature);
+        m.put("generation", generation == null ? null : generation.toMap());
         m.put("partitions", partitions);
+        m.put("resume", resume);
         return m;
     }
 }

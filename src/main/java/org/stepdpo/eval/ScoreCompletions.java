@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 import org.stepdpo.math.Grade;
 import org.stepdpo.math.Grader;
 
-/** Grades each problem's completion against its gold answers; one output row of {@link #SCHEMA} each. */
-public final class ScoreCompletions implements FlatMapFunction<Iterator<EvalProblem>, Row> {
+/** Grades each completion against its problem's gold answers; one output row of {@link #SCHEMA} each. */
+public final class ScoreCompletions implements FlatMapFunction<Iterator<Completion>, Row> {
     private static final Logger LOG = LoggerFactory.getLogger(ScoreCompletions.class);
 
     /** Per-sample output columns. */
@@ -30,30 +30,29 @@ public final class ScoreCompletions implements FlatMapFunction<Iterator<EvalProb
             .add("correct", DataTypes.BooleanType, false)
             .add("valid", DataTypes.BooleanType, false)
             .add("source_file", DataTypes.StringType, false)
-            .add("source_line", DataTypes.LongType, false);
+            .add("source_line", DataTypes.LongType, false)
+            .add("prompt_tokens", DataTypes.IntegerType)
+            .add("new_tokens", DataTypes.IntegerType)
+            .add("finish", DataTypes.StringType);
 
     @Override
-    public Iterator<Row> call(Iterator<EvalProblem> problems) {
+    public Iterator<Row> call(Iterator<Completion> completions) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
-                return problems.hasNext();
+                return completions.hasNext();
             }
 
             @Override
             public Row next() {
-                EvalProblem p = problems.next();
-                return score(p, p.instruction());
+                return score(completions.next());
             }
         };
     }
 
-    /**
-     * Grades one problem's completion.
-     *
-     * @param prompt the text the completion answers: the problem itself in scoring mode
-     */
-    static Row score(EvalProblem p, String prompt) {
+    /** Grades one completion; token counts and finish are null for completions that were not generated here. */
+    static Row score(Completion c) {
+        EvalProblem p = c.problem();
         Grade g;
         try {
             g = Grader.gradeCompletion(p.completion(), p.answers());
@@ -62,8 +61,10 @@ public final class ScoreCompletions implements FlatMapFunction<Iterator<EvalProb
             LOG.warn("grading failed for {} ({}:{}): {}", p.idx(), p.file(), p.line(), e.toString());
             g = new Grade(List.of(), false);
         }
+        boolean generated = c.finish() != null;
         return RowFactory.create(p.idx(), p.dataset(), p.type(), p.level(),
-                prompt, p.completion(), g.extractedText(), CollectionConverters.asScala(p.answers()).toSeq(),
-                g.correct(), g.valid(), p.file(), p.line());
+                c.prompt(), p.completion(), g.extractedText(), CollectionConverters.asScala(p.answers()).toSeq(),
+                g.correct(), g.valid(), p.file(), p.line(), generated ? c.promptTokens() : null,
+                generated ? c.newTokens() : null, c.finish());
     }
 }

@@ -28,33 +28,51 @@ public final class EvalJob implements Callable<Integer> {
             description = "Score the completions in this field (e.g. output for the reference solutions).")
     String completionField;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "HF model directory to generate with.")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "HF model directory to generate with (readable at this path on every executor).")
     String model;
 
-    @Option(names = "--prompt", paramLabel = "NAME", defaultValue = "qwen2-boxed",
-            description = "Prompt template for generation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prompt", paramLabel = "NAME",
+            description = "Generation template: qwen2-boxed, deepseek-math, alpaca, chat (the model's own), plain...")
     String prompt;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default: 2048.")
-    int maxNewTokens = EvalConfig.DEFAULT_MAX_NEW_TOKENS;
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default: 2048, as the seed.")
+    int maxNewTokens = EvalConfig.Generation.DEFAULT_MAX_NEW_TOKENS;
 
-    @Option(names = "--batch-size", paramLabel = "N", description = "Generation batch per task. Default: 8.")
-    int batchSize = EvalConfig.DEFAULT_BATCH_SIZE;
+    @Option(names = "--batch-size", paramLabel = "N", description = "Prompts generated together per task (default 8).")
+    int batchSize = EvalConfig.Generation.DEFAULT_BATCH_SIZE;
 
     @Option(names = "--temperature", paramLabel = "T", description = "0 is greedy (default).")
     double temperature = 0.0;
 
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus mass for sampling (default 1: off).")
+    double topP = 1.0;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Sample among the K likeliest (default 0: off).")
+    int topK = 0;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default 0).")
+    long seed = 0;
+
+    @Option(names = "--dtype", paramLabel = "auto|float32|float16",
+            description = "Model dtype (default auto: float16 on GPUs, float32 on CPUs).")
+    String dtype = "auto";
+
     @Option(names = "--partitions", paramLabel = "N",
-            description = "Tasks to grade in (default 0: the cluster's default parallelism).")
+            description = "Tasks to work in (default 0: the cluster's default parallelism).")
     int partitions = 0;
 
     @Option(names = "--overwrite", description = "Replace --out when it already holds files.")
     boolean overwrite;
 
+    @Option(names = "--resume", description = "Generation: keep completions saved in --out, generate the rest.")
+    boolean resume;
+
     /** The validated configuration of the parsed flags. */
     EvalConfig config() {
-        return new EvalConfig(data, out, completionField, model, model == null ? null : prompt, maxNewTokens,
-                batchSize, temperature, partitions, overwrite);
+        EvalConfig.Generation generation = model == null ? null : new EvalConfig.Generation(model, prompt,
+                maxNewTokens, batchSize, temperature, topP, topK, seed, dtype);
+        return new EvalConfig(data, out, completionField, generation, partitions, overwrite, resume);
     }
 
     @Override

@@ -52,6 +52,27 @@ public final class Outputs {
         }
     }
 
+    /**
+     * Empties {@code out} for a resumed run: everything but the entries named in {@code keep} is
+     * deleted (a missing folder is created).
+     */
+    public static void clearForResume(SparkSession spark, String out, java.util.Set<String> keep) {
+        Path path = new Path(out);
+        try {
+            FileSystem fs = path.getFileSystem(hadoop(spark));
+            if (fs.exists(path)) {
+                for (FileStatus child : fs.listStatus(path)) {
+                    if (!keep.contains(child.getPath().getName())) {
+                        fs.delete(child.getPath(), true);
+                    }
+                }
+            }
+            fs.mkdirs(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare output folder " + out, e);
+        }
+    }
+
     /** {@code rejections} as rows of {@link #REJECTION_SCHEMA}. */
     public static Dataset<Row> rejectionRows(SparkSession spark, JavaRDD<Rejection> rejections) {
         JavaRDD<Row> rows = rejections.map(r -> RowFactory.create(r.file(), r.line(), r.reason(), r.raw()));

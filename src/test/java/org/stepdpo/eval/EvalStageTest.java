@@ -58,8 +58,8 @@ class EvalStageTest {
     void scoresGoodRowsAndSetsBadRowsAsideWithReasons(@TempDir Path dir) throws Exception {
         SparkSession spark = SharedSpark.get();
         Path out = dir.resolve("out");
-        EvalConfig config = new EvalConfig(List.of(badInput(dir).toString()), out.toString(), "output", null,
-                null, 16, 1, 0, 3, false);
+        EvalConfig config = new EvalConfig(List.of(badInput(dir).toString()), out.toString(), "output", null, 3,
+                false, false);
         EvalSummary summary = EvalStage.run(spark, config);
 
         assertEquals(5, summary.overall().n());
@@ -115,7 +115,7 @@ class EvalStageTest {
                 () -> EvalStage.run(SharedSpark.get(), config));
         assertTrue(e.getMessage().contains("--out") && e.getMessage().contains("--overwrite"), e.getMessage());
 
-        EvalConfig overwrite = new EvalConfig(config.data(), config.out(), "output", null, null, 16, 1, 0, 0, true);
+        EvalConfig overwrite = new EvalConfig(config.data(), config.out(), "output", null, 0, true, false);
         assertEquals(1, EvalStage.run(SharedSpark.get(), overwrite).overall().correct());
     }
 

@@ -24,6 +24,7 @@ class EvalJobTest {
                 .contains("--bogus"));
         assertTrue(failing("--out", "o", "--completion-field", "output").contains("--data"));
         assertTrue(failing("--data", "d.jsonl", "--out", "o").contains("--completion-field"));
+        assertTrue(failing("--data", "d.jsonl", "--out", "o", "--model", "m").contains("--prompt"));
         assertTrue(failing("--data", "d.jsonl", "--out", "o", "--completion-field", "output",
                 "--partitions", "many").contains("--partitions"));
     }

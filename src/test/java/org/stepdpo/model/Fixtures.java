@@ -19,6 +19,16 @@ public final class Fixtures {
         }
     }
 
+    /** The directory of fixture tokenizer {@code name} (qwen3). */
+    public static Path tokenizer(String name) {
+        try {
+            return Path.of(Fixtures.class.getResource("/fixtures/tokenizers/" + name + "/tokenizer.json").toURI())
+                    .getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** {@code reference.json} of a fixture model. */
     public static JsonNode reference(String name) {
         try {

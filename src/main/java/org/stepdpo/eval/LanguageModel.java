@@ -1,0 +1,65 @@
+package org.stepdpo.eval;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import java.nio.file.Path;
+import org.stepdpo.model.DecoderLM;
+import org.stepdpo.model.text.ChatTemplate;
+import org.stepdpo.model.text.HfTokenizer;
+import org.stepdpo.model.text.PromptTemplates;
+import org.stepdpo.spark.ExecutorModel;
+
+/**
+ * A model directory loaded on an executor: the decoder and its tokenizer, shared by every task on
+ * that executor (see {@link org.stepdpo.spark.ExecutorModels}).
+ */
+public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements AutoCloseable {
+
+    /** Renders the generation prompt {@code name} for {@code instruction} (and an optional step prefix). */
+    public String prompt(String name, String instruction, String prefix) {
+        String template = tokenizer.chatTemplate();
+        ChatTemplate chat = template == null ? null : new ChatTemplate(template, tokenizer.templateVariables());
+        return PromptTemplates.generation(name, instruction, prefix, chat);
+    }
+
+    @Override
+    public void close() {
+        try (tokenizer) {
+            decoder.close();
+        }
+    }
+
+    /**
+     * What an executor needs to load the model: the directory (a path every executor can read) and
+     * the dtype ({@code auto}: FP16 on a GPU, FP32 on the CPU). Serializable; holds no model.
+     */
+    public record Spec(String dir, String dtype) implements ExecutorModel<LanguageModel> {
+        public Spec {
+            if (!dtype.equals("auto") && !dtype.equals("float32") && !dtype.equals("float16")) {
+                throw new IllegalArgumentException("--dtype must be auto, float32 or float16, got '" + dtype + "'");
+            }
+        }
+
+        @Override
+        public String cacheKey() {
+            return dir + "|" + dtype;
+        }
+
+        @Override
+        public LanguageModel load(Device device) {
+            DataType type = switch (dtype) {
+                case "float16" -> DataType.FLOAT16;
+                case "float32" -> DataType.FLOAT32;
+                default -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+            };
+            Path path = Path.of(dir);
+            HfTokenizer tokenizer = HfTokenizer.load(path);
+            try {
+                return new LanguageModel(DecoderLM.load(path, device, type), tokenizer);
+            } catch (RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+        }
+    }
+}
