@@ -3,6 +3,7 @@ package org.stepdpo.eval;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.stepdpo.model.text.PromptTemplates;
 
 /**
  * Every knob of an evaluation run, validated on construction and saved with the run's outputs.
@@ -43,7 +44,16 @@ public record EvalConfig(List<String> data, String out, String completionField, 
                 throw new IllegalArgumentException("--model: a model directory is required");
             }
             if (prompt == null || prompt.isBlank()) {
-                throw new IllegalArgumentException("--prompt: a template name is required with --model");
+                throw new IllegalArgumentException("--prompt: a template name is required with --model; one of "
+                        + String.join(", ", PromptTemplates.GENERATION_NAMES));
+            }
+            if (!PromptTemplates.GENERATION_NAMES.contains(prompt)) {
+                throw new IllegalArgumentException("--prompt: unknown generation template '" + prompt
+                        + "'; expected one of " + String.join(", ", PromptTemplates.GENERATION_NAMES));
+            }
+            if (prompt.endsWith("-prefix")) {
+                throw new IllegalArgumentException("--prompt: '" + prompt + "' continues given steps and is for "
+                        + "step sampling, not evaluation; use the template without -prefix");
             }
             if (maxNewTokens < 1) {
                 throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);

@@ -47,6 +47,10 @@ public final class EvalStage {
     public static EvalSummary run(SparkSession spark, EvalConfig config) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
+        if (!config.scoringMode()) {
+            EvalConfig.Generation g = config.generation();
+            new LanguageModel.Spec(g.model(), g.dtype()).check(g.prompt());
+        }
         if (config.resume()) {
             Outputs.clearForResume(spark, config.out(), Set.of(CompletionLog.DIR));
         } else {

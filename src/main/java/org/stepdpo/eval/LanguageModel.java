@@ -2,8 +2,11 @@ package org.stepdpo.eval;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.stepdpo.model.DecoderLM;
+import org.stepdpo.model.HfConfig;
 import org.stepdpo.model.text.ChatTemplate;
 import org.stepdpo.model.text.HfTokenizer;
 import org.stepdpo.model.text.PromptTemplates;
@@ -40,6 +43,32 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
             }
         }
 
+        /**
+         * Checks on the driver, before any task starts, that the directory holds a usable model and
+         * tokenizer (and a chat template when {@code prompt} is {@code chat}).
+         */
+        public void check(String prompt) {
+            Path path = path();
+            HfConfig.load(path);
+            if (!Files.isRegularFile(path.resolve("tokenizer.json"))) {
+                throw new IllegalArgumentException("--model: tokenizer.json not found in " + path
+                        + ": generation needs the model's tokenizer files");
+            }
+            if (prompt.equals("chat")) {
+                try (HfTokenizer tokenizer = HfTokenizer.load(path)) {
+                    if (tokenizer.chatTemplate() == null) {
+                        throw new IllegalArgumentException("--prompt chat: " + path
+                                + " has no chat_template in tokenizer_config.json; choose a named template");
+                    }
+                }
+            }
+        }
+
+        /** The directory as a local path ({@code file:} URIs accepted). */
+        Path path() {
+            return dir.startsWith("file:") ? Path.of(URI.create(dir)) : Path.of(dir);
+        }
+
         @Override
         public String cacheKey() {
             return dir + "|" + dtype;
@@ -52,7 +81,7 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
                 case "float32" -> DataType.FLOAT32;
                 default -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
             };
-            Path path = Path.of(dir);
+            Path path = path();
             HfTokenizer tokenizer = HfTokenizer.load(path);
             try {
                 return new LanguageModel(DecoderLM.load(path, device, type), tokenizer);
