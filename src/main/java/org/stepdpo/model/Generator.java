@@ -60,6 +60,12 @@ public final class Generator {
 
     /** Continues every request; results come back in request order. */
     public static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options) {
+        return generate(model, requests, padId, options, () -> { });
+    }
+
+    /** As {@link #generate(DecoderLM, List, int, Options)}; {@code afterPrefill} runs once the prompts are processed. */
+    static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options,
+            Runnable afterPrefill) {
         int n = requests.size();
         Result[] results = new Result[n];
         List<Integer> runnable = new ArrayList<>();
@@ -75,7 +81,7 @@ public final class Generator {
             boolean gradMode = JniUtils.isGradMode();
             JniUtils.setGradMode(false); // inference: build no autograd graph
             try {
-                new Run(model, requests, runnable, padId, options, results).decode();
+                new Run(model, requests, runnable, padId, options, results).decode(afterPrefill);
             } finally {
                 JniUtils.setGradMode(gradMode);
             }
@@ -123,7 +129,7 @@ public final class Generator {
             }
         }
 
-        void decode() {
+        void decode(Runnable afterPrefill) {
             long width = 0;
             for (int[] p : prompts) {
                 width = Math.max(width, p.length);
@@ -136,6 +142,7 @@ public final class Generator {
                     Batch batch = Batch.leftPadded(step, prompts, padId);
                     next = pick(model.forward(batch.ids(), batch.positions(), batch.mask(), cache));
                 }
+                afterPrefill.run();
                 while (true) {
                     List<Long> keep = record(next);
                     if (keep.isEmpty()) {
