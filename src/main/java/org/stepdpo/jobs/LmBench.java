@@ -70,6 +70,7 @@ final class LmBench implements Callable<Integer> {
             out.put("matmul_peak_gflops", r.peakGflops());
             out.put("prefill_mfu", r.prefillMfu());
             out.put("decode_mfu", r.decodeMfu());
+            out.put("prefill_mfu_executed", r.prefillMfuExecuted());
             out.put("batch", batch);
             out.put("prompt_tokens", promptTokens);
             out.put("new_tokens", newTokens);

@@ -18,6 +18,10 @@ import java.util.SplittableRandom;
  * best square matmul before and after the runs, so that a busy moment does not set it):
  * {@code mfu = 2 * matmulParams * tokensPerS / (peakGflops * 1e9)}, where {@code matmulParams} counts
  * the parameters a token meets in matmuls (every linear layer and the LM head, not the embedding).
+ *
+ * <p>That prefill MFU counts the LM head for every prompt token, as model FLOPs do, while
+ * generation runs the LM head on each row's last token only; {@link Result#prefillMfuExecuted}
+ * counts just the matmul FLOPs that run. Attention-score FLOPs count in neither.
  */
 public final class Bench {
     /** Square matmul sizes for the peak (the best over all sizes and repeats counts). */
@@ -75,6 +79,12 @@ public final class Bench {
 
         public double prefillMfu() {
             return mfu(matmulParams, prefillTokensPerS(), peakGflops);
+        }
+
+        /** Prefill MFU with the LM head counted once per row, as it runs, not once per prompt token. */
+        public double prefillMfuExecuted() {
+            double perToken = matmulParams - headParams + (double) headParams / settings.promptTokens();
+            return 2.0 * perToken * prefillTokensPerS() / (peakGflops * 1e9);
         }
 
         public double decodeMfu() {

@@ -33,6 +33,8 @@ class BenchTest {
         assertEquals(4 * 8 / 2.0, r.decodeTokensPerS(), 1e-12);
         assertEquals(2.0 * 1040 * (4 * 16 / 0.3) / 100e9, r.prefillMfu(), 1e-15);
         assertEquals(2.0 * 1040 * 16 / 100e9, r.decodeMfu(), 1e-15);
+        // the LM head (80 of the 1040) runs once per row in the prefill: 960 + 80 / 16 per prompt token
+        assertEquals(2.0 * (960 + 5) * (4 * 16 / 0.3) / 100e9, r.prefillMfuExecuted(), 1e-15);
         assertEquals(2.5, Bench.median(new double[] {4, 1, 2, 3}));
     }
 
