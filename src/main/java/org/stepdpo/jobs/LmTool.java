@@ -22,15 +22,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code jobs/lm}: score or generate with an HF model directory; one JSON object on stdout. */
-@Command(name = "lm", mixinStandardHelpOptions = true, subcommands = {LmTool.Score.class, LmTool.Generate.class},
-        description = "Pokes at a model: per-token log-probs (score) or a continuation (generate), as JSON.")
+/** {@code jobs/lm}: score, generate or benchmark with an HF model directory; one JSON object on stdout. */
+@Command(name = "lm", mixinStandardHelpOptions = true, subcommands = {LmTool.Score.class, LmTool.Generate.class,
+        LmBench.class}, description = "Pokes at a model: per-token log-probs (score), a continuation (generate)"
+                + " or its inference speed (bench), as JSON.")
 public final class LmTool implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public Integer call() {
-        throw new IllegalArgumentException("a subcommand is required: score or generate (see jobs/lm --help)");
+        throw new IllegalArgumentException("a subcommand is required: score, generate or bench (see jobs/lm --help)");
     }
 
     /** Options every subcommand takes. */
@@ -82,10 +83,10 @@ public final class LmTool implements Callable<Integer> {
         }
 
         DecoderLM load() {
-            return DecoderLM.load(model, device(), dataType());
+            return DecoderLM.load(model, device(device), dataType(dtype));
         }
 
-        Device device() {
+        static Device device(String device) {
             if (device.equals("cpu")) {
                 return Device.cpu();
             }
@@ -100,7 +101,7 @@ public final class LmTool implements Callable<Integer> {
             throw new IllegalArgumentException("--device must be cpu, gpu or gpu:N, got '" + device + "'");
         }
 
-        DataType dataType() {
+        static DataType dataType(String dtype) {
             return switch (dtype) {
                 case "float32" -> DataType.FLOAT32;
                 case "float16" -> DataType.FLOAT16;

@@ -24,6 +24,10 @@ final class AttentionBias {
      */
     static NDArray of(NDArray mask, long t, int window) {
         long tk = mask.getShape().get(1);
+        NDArray keys = mask.reshape(mask.getShape().get(0), 1, 1, tk);
+        if (t == 1 && (window <= 0 || tk <= window)) {
+            return keys.sub(1f).mul(-MASKED); // one query, the newest token: every non-padding key is visible
+        }
         float[] allowed = new float[Math.toIntExact(t * tk)];
         for (long i = 0; i < t; i++) {
             long q = i + tk - t; // absolute position of this query among the keys
@@ -35,7 +39,7 @@ final class AttentionBias {
         }
         NDManager m = mask.getManager();
         NDArray causal = m.create(allowed, new Shape(1, 1, t, tk)).toDevice(mask.getDevice(), false);
-        NDArray visible = causal.mul(mask.reshape(mask.getShape().get(0), 1, 1, tk)); // [B, 1, T, Tk]
+        NDArray visible = causal.mul(keys); // [B, 1, T, Tk]
         return visible.sub(1f).mul(-MASKED);
     }
 }

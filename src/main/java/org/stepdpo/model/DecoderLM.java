@@ -3,10 +3,11 @@ package org.stepdpo.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.internal.NDArrayEx;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import org.stepdpo.model.io.Checkpoint;
@@ -17,8 +18,11 @@ import org.stepdpo.model.io.Checkpoint;
  * optional {@link KvCache} for incremental decoding.
  *
  * <p>The forward pass keeps the autograd graph in FP32 (parameters can require gradients); norms
- * and softmax run in FP32 whatever the parameter dtype. Arrays it creates belong to the managers
- * of its inputs: callers scope them ({@code NDScope} or a sub-manager).
+ * and softmax run in FP32 whatever the parameter dtype. With autograd off (generation, scoring) the
+ * same arithmetic takes a faster route: stacked q/k/v and gate/up projections, intermediates
+ * updated in place, few-row matmuls with the weight on the left ({@link Linear#inference}) and the
+ * MLP of long inputs in chunks. Arrays it creates belong to the managers of its inputs: callers
+ * scope them ({@code NDScope} or a sub-manager).
  */
 public final class DecoderLM implements AutoCloseable {
     private final HfConfig config;
@@ -26,6 +30,11 @@ public final class DecoderLM implements AutoCloseable {
     private final DecoderWeights weights;
     private final Rope rope;
     private final DataType dtype;
+    private final boolean cpu;
+    private final Attention attention;
+
+    /** Bytes of MLP intermediate per chunk of rows (see {@link #mlpBlock}). */
+    private static final long MLP_CHUNK_BYTES = 16L << 20;
 
     private DecoderLM(HfConfig config, NDManager manager, DecoderWeights weights, DataType dtype) {
         this.config = config;
@@ -33,6 +42,8 @@ public final class DecoderLM implements AutoCloseable {
         this.weights = weights;
         this.rope = new Rope(config);
         this.dtype = dtype;
+        this.cpu = !manager.getDevice().isGpu();
+        this.attention = new Attention(config, dtype, cpu);
     }
 
     /**
@@ -106,85 +117,104 @@ public final class DecoderLM implements AutoCloseable {
         return logits(hidden(ids, positions, mask, cache));
     }
 
-    /** The final hidden states [B, T, hidden] (after the last norm). */
-    public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
+    /**
+     * The logits of each row's last position only [B, vocab] (FP32), as generation needs them: the
+     * final norm and LM head skip the other positions. Arguments as for {@link #forward}.
+     */
+    public NDArray lastLogits(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
-        NDArray fullMask = cache == null ? mask : cache.extendMask(mask);
-        NDArray bias = AttentionBias.of(fullMask, t, config.slidingWindow()); // [B, 1, T, Tk]
-        NDArray[] cosSin = rope.tables(positions, dtype);
+        NDArray rows = blocks(ids, positions, mask, cache); // [B*T, H]
+        NDArray last = rows.reshape(b, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1));
+        return logits(rmsNorm(last, weights.finalNorm, !JniUtils.isGradMode())); // [B, vocab]
+    }
 
-        NDArray x = ex(ids).embedding(ids, weights.embed, SparseFormat.DENSE).singletonOrThrow(); // [B, T, H]
+    /** The final hidden states [B, T, hidden] (after the last norm). */
+    public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
+        NDArray rows = rmsNorm(blocks(ids, positions, mask, cache), weights.finalNorm, !JniUtils.isGradMode());
+        return rows.reshape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize());
+    }
+
+    /** LM-head logits in FP32 for hidden states [..., H]. */
+    public NDArray logits(NDArray hidden) {
+        NDArray logits;
+        if (JniUtils.isGradMode() || hidden.getShape().dimension() != 2) {
+            logits = Linear.apply(hidden, weights.lmHead, null);
+        } else {
+            logits = Linear.inference(hidden, weights.lmHead, null, cpu);
+        }
+        return dtype == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * What every block of one forward pass shares: batch size, length, RoPE tables [B, 1, T, d],
+     * the attention bias [B, 1, T, Tk] and the cache. With autograd recording, every op is out of
+     * place and each HF projection is its own matmul, so gradients reach the HF-named parameters;
+     * without it, stacked projections run as one matmul and intermediates are updated in place.
+     */
+    record Pass(long b, long t, NDArray cos, NDArray sin, NDArray bias, KvCache cache, boolean recording) {}
+
+    /** The residual stream after the last block, as rows [B*T, H], before the final norm. */
+    private NDArray blocks(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
+        NDArray fullMask = cache == null ? mask : cache.extendMask(mask);
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        NDArray[] cosSin = rope.tables(positions, dtype);
+        Pass pass = new Pass(b, t, cosSin[0], cosSin[1], AttentionBias.of(fullMask, t, config.slidingWindow()), cache,
+                JniUtils.isGradMode());
+        NDArray x = ids.getNDArrayInternal().embedding(ids.reshape(b * t), weights.embed, SparseFormat.DENSE)
+                .singletonOrThrow(); // [B*T, H]
         for (int i = 0; i < weights.layers.size(); i++) {
             DecoderWeights.Layer layer = weights.layers.get(i);
-            x = x.add(attention(layer, i, rmsNorm(x, layer.inputNorm()), cosSin, bias, cache, b, t));
-            x = x.add(mlp(layer, rmsNorm(x, layer.postNorm())));
+            NDArray update = attention.apply(layer, i, rmsNorm(x, layer.inputNorm(), !pass.recording), pass);
+            x = pass.recording ? x.add(update) : x.addi(update);
+            x = mlpBlock(layer, x, pass);
         }
         if (cache != null) {
             cache.advance(t);
         }
-        return rmsNorm(x, weights.finalNorm);
+        return x;
     }
 
-    /** LM-head logits in FP32 for hidden states [B, T, H]. */
-    public NDArray logits(NDArray hidden) {
-        NDArray logits = linear(hidden, weights.lmHead, null);
-        return dtype == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    /**
+     * {@code x + mlp(norm(x))} for rows x [B*T, H]. Without recording, many rows run in chunks whose
+     * widest intermediate ([rows, 2F]) stays within {@value #MLP_CHUNK_BYTES} bytes, each added into
+     * x in place: the allocator reuses buffers that size, while larger ones are mapped fresh and pay
+     * a page fault per 4 KiB page, which costs more than the arithmetic on it.
+     */
+    private NDArray mlpBlock(DecoderWeights.Layer layer, NDArray x, Pass s) {
+        if (s.recording) {
+            return x.add(mlp(layer, rmsNorm(x, layer.postNorm(), false), false));
+        }
+        long rows = x.getShape().get(0);
+        long chunk = Math.max(64, MLP_CHUNK_BYTES / (2L * config.intermediateSize() * dtype.getNumOfBytes()));
+        for (long start = 0; start < rows; start += chunk) {
+            NDArray part = rows <= chunk ? x : x.get(new NDIndex().addSliceDim(start, Math.min(rows, start + chunk)));
+            part.addi(mlp(layer, rmsNorm(part, layer.postNorm(), true), true)); // a view: writes into x
+        }
+        return x;
     }
 
-    private NDArray attention(DecoderWeights.Layer w, int index, NDArray x, NDArray[] cosSin, NDArray bias,
-            KvCache cache, long b, long t) {
-        int heads = config.numHeads();
-        int kvHeads = config.numKvHeads();
-        int hd = config.headDim();
-        int group = config.groupSize();
-        // projections, split into heads: [B, T, n, d] -> [B, n, T, d]
-        NDArray q = linear(x, w.q(), w.qBias()).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-        NDArray k = linear(x, w.k(), w.kBias()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-        NDArray v = linear(x, w.v(), w.vBias()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-        q = Rope.apply(q, cosSin[0], cosSin[1]);
-        k = Rope.apply(k, cosSin[0], cosSin[1]);
-        if (cache != null) {
-            NDArray[] kv = cache.append(index, k, v);
-            k = kv[0];
-            v = kv[1];
+    /** SwiGLU: {@code down(silu(gate(x)) * up(x))}. */
+    private NDArray mlp(DecoderWeights.Layer w, NDArray x, boolean inference) {
+        if (!inference) {
+            NDArray gate = Linear.apply(x, w.gate(), w.gateUp().partBias(0));
+            NDArray up = Linear.apply(x, w.up(), w.gateUp().partBias(1));
+            return Linear.apply(gate.mul(Activation.sigmoid(gate)).mul(up), w.down(), w.downBias());
         }
-        long tk = k.getShape().get(2);
-        // grouped-query attention without copying keys: the `group` query heads of each kv head
-        // are stacked along time: [B, nKv, group*T, d] x [B, nKv, d, Tk] -> [B, nKv, group*T, Tk]
-        NDArray scores = q.reshape(b, kvHeads, (long) group * t, hd).matMul(k.transpose(0, 1, 3, 2))
-                .reshape(b, heads, t, tk); // [B, nH, T, Tk]
-        if (dtype != DataType.FLOAT32) {
-            scores = scores.toType(DataType.FLOAT32, false);
-        }
-        NDArray probs = scores.mul(1.0 / Math.sqrt(hd)).add(bias).softmax(-1);
-        if (dtype != DataType.FLOAT32) {
-            probs = probs.toType(dtype, false);
-        }
-        NDArray context = probs.reshape(b, kvHeads, (long) group * t, tk).matMul(v) // [B, nKv, group*T, d]
-                .reshape(b, heads, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
-        return linear(context, w.o(), w.oBias());
-    }
-
-    private NDArray mlp(DecoderWeights.Layer w, NDArray x) {
-        NDArray gate = linear(x, w.gate(), w.gateBias());
-        NDArray up = linear(x, w.up(), w.upBias());
-        return linear(gate.mul(Activation.sigmoid(gate)).mul(up), w.down(), w.downBias()); // SwiGLU
+        long ffn = config.intermediateSize();
+        NDArray gateUp = Linear.inference(x, w.gateUp().weight(), w.gateUp().bias(), cpu); // [rows, 2F]
+        NDArray gate = gateUp.get(new NDIndex().addAllDim().addSliceDim(0, ffn));
+        NDArray up = gateUp.get(new NDIndex().addAllDim().addSliceDim(ffn, 2 * ffn));
+        return Linear.inference(Activation.sigmoid(gate).muli(gate).muli(up), w.down(), w.downBias(), cpu);
     }
 
     /** RMSNorm computed in FP32: x / sqrt(mean(x^2) + eps), cast back, times the weight. */
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
+    private NDArray rmsNorm(NDArray x, NDArray weight, boolean inPlace) {
         NDArray x32 = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray normed = x32.div(x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt());
-        return (dtype == DataType.FLOAT32 ? normed : normed.toType(dtype, false)).mul(weight);
-    }
-
-    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        return ex(x).linear(x, weight, bias).singletonOrThrow();
-    }
-
-    private static NDArrayEx ex(NDArray a) {
-        return a.getNDArrayInternal();
+        normed = dtype == DataType.FLOAT32 ? normed : normed.toType(dtype, false);
+        return inPlace ? normed.muli(weight) : normed.mul(weight);
     }
 
     @Override

@@ -3,10 +3,10 @@ package org.stepdpo.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -60,6 +60,12 @@ public final class Generator {
 
     /** Continues every request; results come back in request order. */
     public static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options) {
+        return generate(model, requests, padId, options, () -> { });
+    }
+
+    /** As {@link #generate(DecoderLM, List, int, Options)}; {@code afterPrefill} runs once the prompts are processed. */
+    static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options,
+            Runnable afterPrefill) {
         int n = requests.size();
         Result[] results = new Result[n];
         List<Integer> runnable = new ArrayList<>();
@@ -75,7 +81,7 @@ public final class Generator {
             boolean gradMode = JniUtils.isGradMode();
             JniUtils.setGradMode(false); // inference: build no autograd graph
             try {
-                new Run(model, requests, runnable, padId, options, results).decode();
+                new Run(model, requests, runnable, padId, options, results).decode(afterPrefill);
             } finally {
                 JniUtils.setGradMode(gradMode);
             }
@@ -123,7 +129,7 @@ public final class Generator {
             }
         }
 
-        void decode() {
+        void decode(Runnable afterPrefill) {
             long width = 0;
             for (int[] p : prompts) {
                 width = Math.max(width, p.length);
@@ -134,8 +140,9 @@ public final class Generator {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     Batch batch = Batch.leftPadded(step, prompts, padId);
-                    next = pick(model.forward(batch.ids(), batch.positions(), batch.mask(), cache));
+                    next = pick(model.lastLogits(batch.ids(), batch.positions(), batch.mask(), cache));
                 }
+                afterPrefill.run();
                 while (true) {
                     List<Long> keep = record(next);
                     if (keep.isEmpty()) {
@@ -155,7 +162,7 @@ public final class Generator {
                             pos[r] = promptLengths.get(r) + t.size() - 1; // the newest token's position
                         }
                         Shape shape = new Shape(rows, 1);
-                        next = pick(model.forward(step.create(ids, shape), step.create(pos, shape), step.ones(shape),
+                        next = pick(model.lastLogits(step.create(ids, shape), step.create(pos, shape), step.ones(shape),
                                 cache));
                     }
                 }
@@ -193,10 +200,14 @@ public final class Generator {
             return keep;
         }
 
-        /** The next token of every batch row, from the last position's logits. */
+        /** The next token of every batch row, from the last position's logits [B, vocab]. */
         private int[] pick(NDArray logits) {
+            if (options.temperature() == 0) {
+                // greedy: the first index of the maximum, as Sampler.argMax, without copying the logits
+                return Arrays.stream(logits.argMax(-1).toLongArray()).mapToInt(Math::toIntExact).toArray();
+            }
             int vocab = model.config().vocabSize();
-            float[] last = logits.get(new NDIndex(":, -1, :")).toFloatArray();
+            float[] last = logits.toFloatArray();
             int[] next = new int[last.length / vocab];
             for (int r = 0; r < next.length; r++) {
                 next[r] = samplers.get(r).next(last, r * vocab, vocab);

@@ -51,12 +51,15 @@ final class Rope {
         return new NDArray[] {emb.cos().toType(dtype, false), emb.sin().toType(dtype, false)};
     }
 
-    /** Rotates {@code x} [B, heads, T, d] by the tables of {@link #tables}. */
-    static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
-        long half = x.getShape().get(3) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :{}", half));
-        NDArray x2 = x.get(new NDIndex("..., {}:", half));
+    /**
+     * Rotates {@code x} [B, heads, T, d] by the tables of {@link #tables}; {@code inPlace} reuses the
+     * intermediates (only when autograd is not recording).
+     */
+    static NDArray apply(NDArray x, NDArray cos, NDArray sin, boolean inPlace) {
+        long d = x.getShape().get(3);
+        NDArray x1 = x.get(new NDIndex().addEllipseDim().addSliceDim(0, d / 2));
+        NDArray x2 = x.get(new NDIndex().addEllipseDim().addSliceDim(d / 2, d));
         NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
-        return x.mul(cos).add(rotated.mul(sin));
+        return inPlace ? x.mul(cos).addi(rotated.muli(sin)) : x.mul(cos).add(rotated.mul(sin));
     }
 }

@@ -20,4 +20,15 @@ class AttentionBiasTest {
             assertArrayEquals(new float[] {M, 0, 0, M, M, 0, 0, 0}, full);
         }
     }
+
+    @Test
+    void oneNewTokenSeesEveryRealKeyWithinTheWindow() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // two rows of 4 keys, the query is the last key; row 0 starts with padding
+            NDArray mask = m.create(new float[] {0, 1, 1, 1, 1, 1, 1, 1}).reshape(2, 4);
+            assertArrayEquals(new float[] {M, 0, 0, 0, 0, 0, 0, 0}, AttentionBias.of(mask, 1, 0).toFloatArray());
+            assertArrayEquals(new float[] {M, 0, 0, 0, 0, 0, 0, 0}, AttentionBias.of(mask, 1, 4).toFloatArray());
+            assertArrayEquals(new float[] {M, M, 0, 0, M, M, 0, 0}, AttentionBias.of(mask, 1, 2).toFloatArray());
+        }
+    }
 }
