@@ -1,6 +1,7 @@
 package org.stepdpo.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 
@@ -12,9 +13,12 @@ final class Attention {
     private final HfConfig config;
     private final DataType dtype;
     private final boolean cpu;
+    /** 1 / sqrt(head_dim) as a scalar array, created once rather than on every call. */
+    private final NDArray scale;
 
-    Attention(HfConfig config, DataType dtype, boolean cpu) {
+    Attention(HfConfig config, NDManager manager, DataType dtype, boolean cpu) {
         this.config = config;
+        this.scale = manager.create(1.0 / Math.sqrt(config.headDim()));
         this.dtype = dtype;
         this.cpu = cpu;
     }
@@ -56,14 +60,16 @@ final class Attention {
         if (dtype != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
-        double scale = 1.0 / Math.sqrt(hd);
         NDArray probs = (s.recording() ? scores.mul(scale).add(s.bias()) : scores.muli(scale).addi(s.bias()))
                 .softmax(-1);
         if (dtype != DataType.FLOAT32) {
             probs = probs.toType(dtype, false);
         }
-        NDArray context = probs.reshape(s.b(), kvHeads, group * s.t(), tk).matMul(v) // [B, nKv, group*T, d]
-                .reshape(s.b(), heads, s.t(), hd).transpose(0, 2, 1, 3).reshape(s.b() * s.t(), (long) heads * hd);
+        NDArray context = probs.reshape(s.b(), kvHeads, group * s.t(), tk).matMul(v); // [B, nKv, group*T, d]
+        if (s.t() > 1) { // [B, nH, T, d] -> [B, T, nH, d]; with one token the order is already right
+            context = context.reshape(s.b(), heads, s.t(), hd).transpose(0, 2, 1, 3);
+        }
+        context = context.reshape(s.b() * s.t(), (long) heads * hd);
         return s.recording() ? Linear.apply(context, w.o(), w.oBias()) : Linear.inference(context, w.o(), w.oBias(), cpu);
     }
 

@@ -32,6 +32,8 @@ public final class DecoderLM implements AutoCloseable {
     private final DataType dtype;
     private final boolean cpu;
     private final Attention attention;
+    /** {@code rms_norm_eps} as a scalar array, created once rather than on every norm. */
+    private final NDArray eps;
 
     /** Bytes of MLP intermediate per chunk of rows (see {@link #mlpBlock}). */
     private static final long MLP_CHUNK_BYTES = 16L << 20;
@@ -40,10 +42,11 @@ public final class DecoderLM implements AutoCloseable {
         this.config = config;
         this.manager = manager;
         this.weights = weights;
-        this.rope = new Rope(config);
+        this.rope = new Rope(config, manager);
+        this.eps = manager.create(config.rmsNormEps());
         this.dtype = dtype;
         this.cpu = !manager.getDevice().isGpu();
-        this.attention = new Attention(config, dtype, cpu);
+        this.attention = new Attention(config, manager, dtype, cpu);
     }
 
     /**
@@ -212,7 +215,8 @@ public final class DecoderLM implements AutoCloseable {
     /** RMSNorm computed in FP32: x / sqrt(mean(x^2) + eps), cast back, times the weight. */
     private NDArray rmsNorm(NDArray x, NDArray weight, boolean inPlace) {
         NDArray x32 = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray normed = x32.div(x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt());
+        NDArray meanSquare = x32.square().mean(new int[] {-1}, true);
+        NDArray normed = x32.div((inPlace ? meanSquare.addi(eps) : meanSquare.add(eps)).sqrt());
         normed = dtype == DataType.FLOAT32 ? normed : normed.toType(dtype, false);
         return inPlace ? normed.muli(weight) : normed.mul(weight);
     }

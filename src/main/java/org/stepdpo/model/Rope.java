@@ -13,10 +13,11 @@ import ai.djl.ndarray.types.DataType;
  * Llama-3.1 {@code llama3} scaling when the config asks for it.
  */
 final class Rope {
-    private final float[] invFreq;
+    private final NDArray invFreq; // [d/2] float32
 
-    Rope(HfConfig config) {
-        this.invFreq = inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    /** The frequencies of {@code config}, held in {@code manager}. */
+    Rope(HfConfig config, NDManager manager) {
+        this.invFreq = manager.create(inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling()));
     }
 
     /** {@code theta^(-2i/d)} for i in [0, d/2), rescaled per Llama 3.1 when {@code scaling} is set. */
@@ -43,10 +44,8 @@ final class Rope {
 
     /** cos and sin tables for {@code positions} [B, T]: each [B, 1, T, headDim], in {@code dtype}. */
     NDArray[] tables(NDArray positions, DataType dtype) {
-        NDManager m = positions.getManager();
-        NDArray inv = m.create(invFreq).toDevice(positions.getDevice(), false);
         // [B, T, 1] * [d/2] -> [B, T, d/2]; duplicated to [B, T, d] (rotate-half layout)
-        NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv);
+        NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq);
         NDArray emb = freqs.concat(freqs, -1).expandDims(1); // [B, 1, T, d]
         return new NDArray[] {emb.cos().toType(dtype, false), emb.sin().toType(dtype, false)};
     }
