@@ -40,8 +40,11 @@ final class LmBench implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the prompts and random weights (default 0).")
     long seed = 0;
 
-    @Option(names = "--repeats", paramLabel = "R", description = "Timed runs after a warm-up; medians reported (default 3).")
+    @Option(names = "--repeats", paramLabel = "R", description = "Timed runs after the warm-up; medians reported (default 3).")
     int repeats = 3;
+
+    @Option(names = "--warmup", paramLabel = "W", description = "Untimed runs first (default 2).")
+    int warmup = 2;
 
     @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", defaultValue = "cpu",
             description = "Where to run (default: ${DEFAULT-VALUE}).")
@@ -56,7 +59,7 @@ final class LmBench implements Callable<Integer> {
         if ((model == null) == (random == null)) {
             throw new IllegalArgumentException("give exactly one of --model DIR or --random SPEC");
         }
-        Bench.Settings settings = new Bench.Settings(batch, promptTokens, newTokens, seed, repeats);
+        Bench.Settings settings = new Bench.Settings(batch, promptTokens, newTokens, seed, repeats, warmup);
         Device dev = LmTool.ModelOptions.device(device);
         DataType type = LmTool.ModelOptions.dataType(dtype);
         HfConfig config = random == null ? null
@@ -83,6 +86,7 @@ final class LmBench implements Callable<Integer> {
                 runs.addObject().put("prefill_s", r.prefillS()[i]).put("decode_s", r.decodeS()[i]);
             }
             out.put("repeats", repeats);
+            out.put("warmup", warmup);
             out.put("threads", r.threads());
             out.put("device", dev.toString());
             out.put("dtype", dtype);

@@ -44,14 +44,12 @@ final class Attention {
             k = qk.get(heads(heads, heads + kvHeads));
             v = qkv.get(heads(heads + kvHeads, heads + 2 * kvHeads));
         }
-        NDArray keysT; // [B, nKv, d, Tk]
         if (s.cache() != null) {
             NDArray[] kv = s.cache().append(index, k, v);
-            keysT = kv[0];
+            k = kv[0];
             v = kv[1];
-        } else {
-            keysT = k.transpose(0, 1, 3, 2);
         }
+        NDArray keysT = k.transpose(0, 1, 3, 2); // [B, nKv, d, Tk]
         long tk = keysT.getShape().get(3);
         // grouped-query attention without copying keys: the `group` query heads of each kv head
         // are stacked along time: [B, nKv, group*T, d] x [B, nKv, d, Tk] -> [B, nKv, group*T, Tk]

@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
 /**
  * Inference speed of a decoder through the same path as {@link Generator}: one prefill pass over
  * {@code batch} random prompts of {@code promptTokens} tokens, then {@code newTokens} greedy decoding
- * steps with the KV cache for every row (no row stops early), each phase timed separately after a
- * warm-up run. Throughput is set against the FP32 matmul peak measured in the same process (the
+ * steps with the KV cache for every row (no row stops early), each phase timed separately after
+ * warm-up runs (the JVM compiles the Java side of a decoding step over the first runs). Throughput is set against the FP32 matmul peak measured in the same process (the
  * best square matmul before and after the runs, so that a busy moment does not set it):
  * {@code mfu = 2 * matmulParams * tokensPerS / (peakGflops * 1e9)}, where {@code matmulParams} counts
  * the parameters a token meets in matmuls (every linear layer and the LM head, not the embedding).
@@ -37,12 +37,14 @@ public final class Bench {
      * @param newTokens    decoding steps timed after the prefill
      * @param seed         seed of the prompt tokens
      * @param repeats      timed runs after the warm-up; the medians are reported
+     * @param warmups      untimed runs first (at least 1)
      */
-    public record Settings(int batch, int promptTokens, int newTokens, long seed, int repeats) {
+    public record Settings(int batch, int promptTokens, int newTokens, long seed, int repeats, int warmups) {
         public Settings {
-            if (batch < 1 || promptTokens < 1 || newTokens < 1 || repeats < 1) {
-                throw new IllegalArgumentException("batch, prompt tokens, new tokens and repeats must all be at least 1,"
-                        + " got " + batch + ", " + promptTokens + ", " + newTokens + ", " + repeats);
+            if (batch < 1 || promptTokens < 1 || newTokens < 1 || repeats < 1 || warmups < 1) {
+                throw new IllegalArgumentException("batch, prompt tokens, new tokens, repeats and warm-up runs must all be"
+                        + " at least 1, got " + batch + ", " + promptTokens + ", " + newTokens + ", " + repeats + ", "
+                        + warmups);
             }
         }
     }
@@ -125,7 +127,10 @@ public final class Bench {
         Generator.Options options = new Generator.Options(s.newTokens() + 1, 0, 1, 0, Set.of(), null);
         double[] prefill = new double[s.repeats()];
         double[] decode = new double[s.repeats()];
-        int checksum = (int) timed(model, requests, options)[2]; // the warm-up
+        int checksum = (int) timed(model, requests, options)[2];
+        for (int w = 1; w < s.warmups(); w++) {
+            timed(model, requests, options);
+        }
         for (int r = 0; r < s.repeats(); r++) {
             double[] t = timed(model, requests, options);
             prefill[r] = t[0];

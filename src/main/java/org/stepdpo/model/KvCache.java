@@ -10,14 +10,12 @@ import ai.djl.ndarray.types.Shape;
  * Keys and values of every layer for the tokens seen so far, plus the padding mask over them, so
  * that incremental decoding feeds one new token at a time. Storage is preallocated for
  * {@code capacity} tokens (doubling if exceeded) and written in place; a step reads views of the
- * filled part. Keys are stored transposed, [B, nKv, d, capacity], so that the attention scores
- * multiply by a view of them with unit stride along time. Rows can leave ({@link #keepRows}) when
- * their sequences finish. Owns its arrays in its own manager: close it (try-with-resources) when
- * done.
+ * filled part. Rows can leave ({@link #keepRows}) when their sequences finish. Owns its arrays in
+ * its own manager: close it (try-with-resources) when done.
  */
 public final class KvCache implements AutoCloseable {
     private final NDManager manager;
-    private final NDArray[] keys;   // [B, nKv, d, capacity]
+    private final NDArray[] keys;   // [B, nKv, capacity, d]
     private final NDArray[] values; // [B, nKv, capacity, d]
     private NDArray mask;           // [B, capacity]: 1 for real tokens, 0 for padding
     private long capacity;
@@ -53,23 +51,19 @@ public final class KvCache implements AutoCloseable {
         return mask.get(new NDIndex(":, :{}", length + t));
     }
 
-    /**
-     * Writes this step's keys and values [B, nKv, T, d] for {@code layer}; returns views of all
-     * cached ones: the keys transposed [B, nKv, d, Tk] and the values [B, nKv, Tk, d].
-     */
+    /** Writes this step's keys and values [B, nKv, T, d] for {@code layer}; returns views of all cached ones. */
     NDArray[] append(int layer, NDArray k, NDArray v) {
         long t = k.getShape().get(2);
-        long b = k.getShape().get(0);
-        long heads = k.getShape().get(1);
-        long d = k.getShape().get(3);
         if (keys[layer] == null) {
-            keys[layer] = own(manager.zeros(new Shape(b, heads, d, capacity), k.getDataType(), k.getDevice()));
-            values[layer] = own(manager.zeros(new Shape(b, heads, capacity, d), v.getDataType(), v.getDevice()));
+            Shape shape = new Shape(k.getShape().get(0), k.getShape().get(1), capacity, k.getShape().get(3));
+            keys[layer] = own(manager.zeros(shape, k.getDataType(), k.getDevice()));
+            values[layer] = own(manager.zeros(shape, v.getDataType(), v.getDevice()));
         }
-        keys[layer].set(new NDIndex().addAllDim(3).addSliceDim(length, length + t), k.transpose(0, 1, 3, 2));
-        values[layer].set(new NDIndex().addAllDim(2).addSliceDim(length, length + t), v);
-        return new NDArray[] {keys[layer].get(new NDIndex().addAllDim(3).addSliceDim(0, length + t)),
-            values[layer].get(new NDIndex().addAllDim(2).addSliceDim(0, length + t))};
+        NDIndex slot = new NDIndex().addAllDim(2).addSliceDim(length, length + t);
+        keys[layer].set(slot, k);
+        values[layer].set(slot, v);
+        NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, length + t);
+        return new NDArray[] {keys[layer].get(filled), values[layer].get(filled)};
     }
 
     /** Marks the {@code t} tokens of the step just written as cached. */
@@ -96,7 +90,7 @@ public final class KvCache implements AutoCloseable {
         mask = replace(mask, grow(mask, 1, grown));
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) {
-                keys[i] = replace(keys[i], grow(keys[i], 3, grown));
+                keys[i] = replace(keys[i], grow(keys[i], 2, grown));
                 values[i] = replace(values[i], grow(values[i], 2, grown));
             }
         }

@@ -25,7 +25,7 @@ class BenchTest {
     @Test
     void mfuIsTwiceTheParamsTimesTokensPerSecondOverThePeak() {
         assertEquals(2.0 * 1040 * 1e6 / 100e9, Bench.mfu(1040, 1e6, 100), 1e-15);
-        Bench.Settings s = new Bench.Settings(4, 16, 8, 0, 3);
+        Bench.Settings s = new Bench.Settings(4, 16, 8, 0, 3, 1);
         Bench.Result r = new Bench.Result(s, 1040, 80, 100, 2, new double[] {0.5, 0.1, 0.3}, new double[] {2, 4, 1}, 0);
         assertEquals(0.3, r.prefillSeconds());
         assertEquals(2, r.decodeSeconds());
@@ -68,7 +68,7 @@ class BenchTest {
     void aTinyRunReportsEveryFigureAndGeneratesTheSameTokensEachRepeat() {
         HfConfig c = RandomModel.config("hidden=32,layers=2,heads=4,kv_heads=2,vocab=64", 64);
         try (DecoderLM model = DecoderLM.create(c, RandomModel.weights(7), Device.cpu(), DataType.FLOAT32)) {
-            Bench.Result r = Bench.run(model, new Bench.Settings(3, 5, 4, 1, 2));
+            Bench.Result r = Bench.run(model, new Bench.Settings(3, 5, 4, 1, 2, 1));
             assertEquals(Bench.matmulParams(c), r.matmulParams());
             assertEquals(2, r.prefillS().length);
             assertTrue(r.peakGflops() > 0 && Double.isFinite(r.peakGflops()));
