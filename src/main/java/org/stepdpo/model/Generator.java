@@ -48,7 +48,22 @@ public final class Generator {
     }
 
     /** One sequence to continue, with the seed of its own sampling stream. */
-    public record Request(int[] prompt, long seed) {}
+    public record Request(int[] prompt, long seed) {
+        /**
+         * {@code n} samples of one prompt, each with its own stream derived from {@code seed} and
+         * its sample number (so sample k is the same however many samples are drawn).
+         */
+        public static List<Request> samples(int[] prompt, long seed, int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("samples per prompt must be at least 1, got " + n);
+            }
+            List<Request> out = new ArrayList<>(n);
+            for (int k = 0; k < n; k++) {
+                out.add(new Request(prompt, new java.util.SplittableRandom(seed + k * 0x9E3779B97F4A7C15L).nextLong()));
+            }
+            return out;
+        }
+    }
 
     /** Why a request stopped. */
     public enum Finish { STOP, LENGTH, PROMPT_TOO_LONG }

@@ -80,6 +80,21 @@ class DecoderConsistencyTest {
     }
 
     @Test
+    void samplesOfOnePromptAreReproducibleAndIndependentOfBatching() {
+        Generator.Options sampling = new Generator.Options(6, 1.0, 0.95, 0, java.util.Set.of(), null);
+        java.util.List<Generator.Request> four = Generator.Request.samples(SEQ, 11, 4);
+        java.util.List<Generator.Result> together = Generator.generate(model, four, 0, sampling);
+        java.util.List<Generator.Result> firstTwo = Generator.generate(model, four.subList(0, 2), 0, sampling);
+        for (int k = 0; k < 2; k++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(together.get(k).ids(), firstTwo.get(k).ids());
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(together.get(3).ids(),
+                Generator.generate(model, SEQ, sampling, four.get(3).seed()));
+        assertTrue(together.stream().map(r -> java.util.Arrays.toString(r.ids())).distinct().count() > 1,
+                "4 samples at temperature 1 should not all be equal");
+    }
+
+    @Test
     void aThousandForwardPassesLeaveNoNativeArraysBehind() {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
