@@ -1,10 +1,8 @@
 package org.stepdpo.jobs;
 
 import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
@@ -62,7 +60,7 @@ public final class ExecutorProbe implements Callable<Integer> {
                 throw new IllegalArgumentException("--model: config.json not found in " + modelDir
                         + ": expected an HF model directory");
             }
-            dataType(dtype);
+            DeviceOptions.dataType(dtype);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("--ids: give at least one token id");
             }
@@ -77,22 +75,9 @@ public final class ExecutorProbe implements Callable<Integer> {
 
     /** The parsed flags as a config; the model path is made absolute (executors run elsewhere). */
     Config config() {
-        int[] tokenIds;
-        try {
-            tokenIds = Arrays.stream(ids.trim().split("[\\s,]+")).mapToInt(Integer::parseInt).toArray();
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--ids: expected whole numbers separated by spaces, got '" + ids + "'");
-        }
+        int[] tokenIds = DeviceOptions.parseIds(ids);
         return new Config(model.toAbsolutePath().normalize().toString(), dtype, tokenIds, tasks, executors,
                 waitSeconds);
-    }
-
-    static DataType dataType(String dtype) {
-        return switch (dtype) {
-            case "float32" -> DataType.FLOAT32;
-            case "float16" -> DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("--dtype must be float32 or float16, got '" + dtype + "'");
-        };
     }
 
     /** How an executor loads the model: the directory and dtype only. */
@@ -104,7 +89,7 @@ public final class ExecutorProbe implements Callable<Integer> {
 
         @Override
         public DecoderLM load(Device device) {
-            return DecoderLM.load(Path.of(dir), device, dataType(dtype));
+            return DecoderLM.load(Path.of(dir), device, DeviceOptions.dataType(dtype));
         }
     }
 

@@ -12,6 +12,7 @@ import org.stepdpo.model.DecoderLM;
 import org.stepdpo.model.HfConfig;
 import org.stepdpo.model.RandomModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jobs/lm bench}: prefill and decoding throughput of a model and its MFU, as one JSON object. */
@@ -46,13 +47,8 @@ final class LmBench implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "W", description = "Untimed runs first (default 2).")
     int warmup = 2;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", defaultValue = "cpu",
-            description = "Where to run (default: ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--dtype", paramLabel = "float32|float16", defaultValue = "float32",
-            description = "Parameter dtype (default: ${DEFAULT-VALUE}; float16 for GPUs).")
-    String dtype;
+    @Mixin
+    DeviceOptions where;
 
     @Override
     public Integer call() {
@@ -60,8 +56,8 @@ final class LmBench implements Callable<Integer> {
             throw new IllegalArgumentException("give exactly one of --model DIR or --random SPEC");
         }
         Bench.Settings settings = new Bench.Settings(batch, promptTokens, newTokens, seed, repeats, warmup);
-        Device dev = LmTool.ModelOptions.device(device);
-        DataType type = LmTool.ModelOptions.dataType(dtype);
+        Device dev = where.device();
+        DataType type = where.dataType();
         HfConfig config = random == null ? null
                 : RandomModel.config(random, Math.max(4096, promptTokens + newTokens + 1));
         try (DecoderLM lm = random == null ? DecoderLM.load(model, dev, type)
@@ -89,7 +85,7 @@ final class LmBench implements Callable<Integer> {
             out.put("warmup", warmup);
             out.put("threads", r.threads());
             out.put("device", dev.toString());
-            out.put("dtype", dtype);
+            out.put("dtype", where.dtype);
             out.put("model", random == null ? model.toString() : "random:" + random);
             out.put("checksum", r.checksum());
             System.out.println(out);

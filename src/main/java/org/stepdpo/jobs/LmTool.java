@@ -1,8 +1,5 @@
 package org.stepdpo.jobs;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,13 +46,8 @@ public final class LmTool implements Callable<Integer> {
                 description = "With --text: wrap it in this generation template (e.g. qwen2-boxed, chat).")
         String prompt;
 
-        @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", defaultValue = "cpu",
-                description = "Where to run (default: ${DEFAULT-VALUE}).")
-        String device;
-
-        @Option(names = "--dtype", paramLabel = "float32|float16", defaultValue = "float32",
-                description = "Parameter dtype (default: ${DEFAULT-VALUE}; float16 for GPUs).")
-        String dtype;
+        @Mixin
+        DeviceOptions where;
 
         /** The tokenizer when the model directory has one (required for --text). */
         HfTokenizer tokenizer() {
@@ -75,38 +67,11 @@ public final class LmTool implements Callable<Integer> {
                                 : new ChatTemplate(tokenizer.chatTemplate(), tokenizer.templateVariables()));
                 return tokenizer.encode(input);
             }
-            try {
-                return Arrays.stream(ids.trim().split("[\\s,]+")).mapToInt(Integer::parseInt).toArray();
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--ids: expected whole numbers separated by spaces, got '" + ids + "'");
-            }
+            return DeviceOptions.parseIds(ids);
         }
 
         DecoderLM load() {
-            return DecoderLM.load(model, device(device), dataType(dtype));
-        }
-
-        static Device device(String device) {
-            if (device.equals("cpu")) {
-                return Device.cpu();
-            }
-            if (device.matches("gpu(:\\d+)?")) {
-                int index = device.contains(":") ? Integer.parseInt(device.substring(4)) : 0;
-                if (Engine.getInstance().getGpuCount() <= index) {
-                    throw new IllegalArgumentException("--device " + device + ": no such GPU (the engine sees "
-                            + Engine.getInstance().getGpuCount() + ")");
-                }
-                return Device.gpu(index);
-            }
-            throw new IllegalArgumentException("--device must be cpu, gpu or gpu:N, got '" + device + "'");
-        }
-
-        static DataType dataType(String dtype) {
-            return switch (dtype) {
-                case "float32" -> DataType.FLOAT32;
-                case "float16" -> DataType.FLOAT16;
-                default -> throw new IllegalArgumentException("--dtype must be float32 or float16, got '" + dtype + "'");
-            };
+            return DecoderLM.load(model, where.device(), where.dataType());
         }
     }
 
