@@ -1,0 +1,75 @@
+package org.stepdpo.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Gradients of a decoder's parameters through PyTorch's autograd, without DJL's
+ * {@code GradientCollector} (of which only one may exist per JVM): grad mode is per thread, so
+ * several trainers can run side by side in one executor JVM.
+ */
+public final class Autograd {
+    private Autograd() {}
+
+    /** Marks every parameter of {@code weights} (HF-named views included) as requiring gradients. */
+    public static void requireGradients(DecoderWeights weights) {
+        for (NDArray p : weights.byName().values()) {
+            p.setRequiresGradient(true);
+        }
+    }
+
+    /**
+     * Runs {@code body} with grad mode on in this thread, then restores the previous mode.
+     */
+    public static <T> T recording(java.util.function.Supplier<T> body) {
+        boolean before = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            return body.get();
+        } finally {
+            JniUtils.setGradMode(before);
+        }
+    }
+
+    /** Runs {@code body} with grad mode off in this thread, then restores the previous mode. */
+    public static <T> T notRecording(java.util.function.Supplier<T> body) {
+        boolean before = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            return body.get();
+        } finally {
+            JniUtils.setGradMode(before);
+        }
+    }
+
+    /** Back-propagates a scalar, adding its gradient to every parameter's accumulated gradient. */
+    public static void backward(NDArray scalar) {
+        try (NDArray seed = scalar.onesLike()) {
+            JniUtils.backward((PtNDArray) scalar, (PtNDArray) seed, false, false);
+        }
+    }
+
+    /**
+     * The accumulated gradient of every parameter by HF name (views that share the parameters'
+     * gradient storage; zeros for a parameter the loss did not reach).
+     */
+    public static Map<String, NDArray> gradients(DecoderWeights weights) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : weights.byName().entrySet()) {
+            out.put(e.getKey(), e.getValue().getGradient());
+        }
+        return out;
+    }
+
+    /** Sets every accumulated gradient to zero. */
+    public static void zeroGradients(DecoderWeights weights) {
+        for (NDArray p : weights.byName().values()) {
+            if (JniUtils.requiresGrad((PtNDArray) p)) {
+                JniUtils.zeroGrad((PtNDArray) p);
+            }
+        }
+    }
+}
