@@ -150,15 +150,21 @@ public final class AdamW implements AutoCloseable {
                 NDArray g = grads.get(name);
                 NDArray m = expAvg.get(name);
                 NDArray v = expAvgSq.get(name);
-                try (NDScope scope = new NDScope()) { // closes this parameter's temporaries
+                try (NDScope scope = new NDScope()) { // frees anything else an operation creates
                     scope.suppressNotUsedWarning();
                     if (config.weightDecay() != 0 && decays(name)) {
                         p.muli(decay);
                     }
-                    m.muli(beta1).addi(g.mul(oneMinusBeta1));
-                    v.muli(beta2).addi(g.square().muli(oneMinusBeta2));
-                    NDArray denom = v.sqrt().divi(biasCorrection2Sqrt).addi(eps);
-                    p.subi(m.div(denom).muli(stepSize));
+                    // each temporary is closed as soon as it is used: at most two of a parameter's size live
+                    try (NDArray scaled = g.mul(oneMinusBeta1)) {
+                        m.muli(beta1).addi(scaled);
+                    }
+                    try (NDArray squared = g.square()) {
+                        v.muli(beta2).addi(squared.muli(oneMinusBeta2));
+                    }
+                    try (NDArray denom = v.sqrt(); NDArray update = m.div(denom.divi(biasCorrection2Sqrt).addi(eps))) {
+                        p.subi(update.muli(stepSize));
+                    }
                 }
             }
         } finally {
