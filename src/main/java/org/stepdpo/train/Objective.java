@@ -1,35 +1,73 @@
 package org.stepdpo.train;
 
-import ai.djl.ndarray.NDManager;
-import java.io.Serializable;
-import java.util.List;
-import org.stepdpo.model.DecoderLM;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /**
- * What the training loop optimizes: the forward and backward pass of one micro-batch, with the
- * figures the metrics need returned as sums (so that workers combine them by adding, never by
- * averaging averages).
+ * What a preference pair trains on ({@code --loss}).
  *
- * @param <T> one training example
+ * <ul>
+ *   <li>{@link #STEP_DPO}: the prompt is template + {@code initial_reason_steps}; the responses are
+ *       the single steps {@code chosen} / {@code rejected}, with no EOS after them.</li>
+ *   <li>{@link #DPO}: the same prompt; the responses are the whole continuations
+ *       {@code full_chosen} / {@code full_rejected}, ended by the tokenizer's EOS.</li>
+ * </ul>
  */
-public interface Objective<T> extends Serializable {
-    /**
-     * The denominator of the mean loss over one optimizer step's whole global batch (pairs for a
-     * preference loss, response tokens for SFT). Every worker computes it from the same global batch,
-     * so that the summed gradients are the gradient of one mean.
-     */
-    double denominator(List<T> globalBatch);
+public enum Objective {
+    /** Step-DPO: score only step k. */
+    STEP_DPO("step-dpo", "chosen", "rejected", false),
+    /** Plain DPO on whole solutions. */
+    DPO("dpo", "full_chosen", "full_rejected", true);
+
+    private final String flag;
+    private final String chosenField;
+    private final String rejectedField;
+    private final boolean appendsEos;
+
+    Objective(String flag, String chosenField, String rejectedField, boolean appendsEos) {
+        this.flag = flag;
+        this.chosenField = chosenField;
+        this.rejectedField = rejectedField;
+        this.appendsEos = appendsEos;
+    }
 
     /**
-     * Runs {@code micro} forward with autograd recording, back-propagates {@code sum(losses) / denominator}
-     * into the parameters' accumulated gradients and returns the metric sums of {@link #metricNames()}.
-     * Arrays are created in {@code manager}, which the caller closes.
+     * The objective named {@code value} ({@code step-dpo} or {@code dpo}).
+     *
+     * @throws IllegalArgumentException naming {@code --loss} and the accepted values
      */
-    double[] accumulate(DecoderLM model, NDManager manager, List<T> micro, double denominator);
+    public static Objective parse(String value) {
+        for (Objective o : values()) {
+            if (o.flag.equals(value)) {
+                return o;
+            }
+        }
+        String valid = Arrays.stream(values()).map(Objective::flag).collect(Collectors.joining(", "));
+        throw new IllegalArgumentException("--loss must be one of " + valid + ", got '" + value + "'");
+    }
 
-    /** The names of the sums {@link #accumulate} returns, in order. */
-    List<String> metricNames();
+    /** The name used by {@code --loss}. */
+    public String flag() {
+        return flag;
+    }
 
-    /** Tokens processed for {@code example} (for tokens/s). */
-    long tokens(T example);
+    /** The pair field holding the chosen response. */
+    public String chosenField() {
+        return chosenField;
+    }
+
+    /** The pair field holding the rejected response. */
+    public String rejectedField() {
+        return rejectedField;
+    }
+
+    /** Whether the tokenizer's EOS ends each response. */
+    public boolean appendsEos() {
+        return appendsEos;
+    }
+
+    @Override
+    public String toString() {
+        return flag;
+    }
 }

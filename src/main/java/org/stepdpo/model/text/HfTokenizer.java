@@ -78,8 +78,7 @@ public final class HfTokenizer implements AutoCloseable {
      * BOS id in front when the tokenizer expects one and the text does not already start with it.
      */
     public int[] encode(String text) {
-        Encoding encoding = tokenizer.encode(text, false, false);
-        long[] ids = encoding.getIds();
+        long[] ids = rawIds(text);
         boolean bos = prependBos && (ids.length == 0 || ids[0] != bosId().getAsInt());
         int offset = bos ? 1 : 0;
         int[] out = new int[ids.length + offset];
@@ -90,6 +89,25 @@ public final class HfTokenizer implements AutoCloseable {
             out[i + offset] = Math.toIntExact(ids[i]);
         }
         return out;
+    }
+
+    /**
+     * Token ids of {@code text} with no special tokens added at all (HF's
+     * {@code tokenizer(text, add_special_tokens=False)}): never a BOS, whatever the config says.
+     * Special-token strings inside the text still encode to their ids.
+     */
+    public int[] encodeRaw(String text) {
+        long[] ids = rawIds(text);
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
+        }
+        return out;
+    }
+
+    private long[] rawIds(String text) {
+        Encoding encoding = tokenizer.encode(text, false, false);
+        return encoding.getIds();
     }
 
     /** The text of {@code ids}; special tokens are written out unless {@code skipSpecialTokens}. */

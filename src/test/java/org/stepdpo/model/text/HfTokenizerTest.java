@@ -115,6 +115,9 @@ class HfTokenizerTest {
             assertArrayEquals(new int[] {1, 5, 17}, tok.encode("t5 t17"));
             assertArrayEquals(new int[] {1, 5}, tok.encode("<bos> t5"), "an existing BOS is not doubled");
             assertArrayEquals(new int[] {1}, tok.encode(""));
+            assertArrayEquals(new int[] {5, 17}, tok.encodeRaw("t5 t17"), "encodeRaw adds no BOS");
+            assertArrayEquals(new int[] {1, 5}, tok.encodeRaw("<bos> t5"), "a BOS in the text stays");
+            assertArrayEquals(new int[0], tok.encodeRaw(""));
             assertEquals("t5 t17", tok.decode(new int[] {1, 5, 17}, true));
         }
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": \"<bos>\"}");
