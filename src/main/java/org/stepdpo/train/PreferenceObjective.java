@@ -12,7 +12,7 @@ import org.stepdpo.model.ResponseLogps;
  * ({@code [chosen; rejected]}), their summed response log-probs go through {@link PreferenceLoss}
  * with the stored reference log-probs, and the mean loss over the global batch is back-propagated.
  */
-public record PreferenceObjective(PreferenceLoss.Config loss) implements Objective<PreferenceExample> {
+public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainObjective<PreferenceExample> {
     /** Metric sums, in the order {@link #accumulate} returns them. */
     public static final List<String> METRICS = List.of("pairs", "loss", "rewards_chosen", "rewards_rejected",
             "rewards_accuracy", "rewards_margin", "logps_chosen", "logps_rejected");

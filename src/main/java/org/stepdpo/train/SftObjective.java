@@ -12,26 +12,26 @@ import org.stepdpo.model.ResponseLogps;
  * of the global batch ({@code loss = -sum log p / tokens}), as HF's causal-LM loss with the prompt
  * masked.
  */
-public record SftObjective() implements Objective<SftTokens> {
+public record SftObjective() implements TrainObjective<EncodedExample> {
     /** Metric sums, in the order {@link #accumulate} returns them. */
     public static final List<String> METRICS = List.of("examples", "tokens", "nll");
 
     @Override
-    public double denominator(List<SftTokens> globalBatch) {
+    public double denominator(List<EncodedExample> globalBatch) {
         long tokens = 0;
-        for (SftTokens e : globalBatch) {
+        for (EncodedExample e : globalBatch) {
             tokens += scored(e);
         }
         return Math.max(1, tokens);
     }
 
     /** Response tokens that are scored (the first token of a sequence has no context). */
-    static int scored(SftTokens e) {
+    static int scored(EncodedExample e) {
         return e.response().length - (e.prompt().length == 0 && e.response().length > 0 ? 1 : 0);
     }
 
     @Override
-    public double[] accumulate(DecoderLM model, NDManager manager, List<SftTokens> micro, double denominator) {
+    public double[] accumulate(DecoderLM model, NDManager manager, List<EncodedExample> micro, double denominator) {
         int n = micro.size();
         int[][] prompts = new int[n][];
         int[][] responses = new int[n][];
@@ -57,7 +57,7 @@ public record SftObjective() implements Objective<SftTokens> {
     }
 
     @Override
-    public long tokens(SftTokens e) {
+    public long tokens(EncodedExample e) {
         return (long) e.prompt().length + e.response().length;
     }
 }

@@ -63,9 +63,9 @@ class ReferenceGradientsTest {
     @ValueSource(strings = {"llama-tiny", "qwen2-tiny"})
     void sftMatchesTheReference(String name) {
         JsonNode ref = Fixtures.reference(name).get("sft");
-        List<SftTokens> examples = new ArrayList<>();
+        List<EncodedExample> examples = new ArrayList<>();
         for (JsonNode e : ref.get("examples")) {
-            examples.add(new SftTokens(ints(e.get("prompt_ids")), ints(e.get("response_ids"))));
+            examples.add(new EncodedExample("sft-" + examples.size(), ints(e.get("prompt_ids")), ints(e.get("response_ids"))));
         }
         SftObjective objective = new SftObjective();
         try (DecoderLM model = DecoderLM.load(Fixtures.model(name), Device.cpu(), DataType.FLOAT32);

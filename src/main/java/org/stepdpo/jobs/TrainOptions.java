@@ -1,0 +1,90 @@
+package org.stepdpo.jobs;
+
+import java.util.List;
+import org.stepdpo.train.PreferenceLoss;
+import org.stepdpo.train.TrainConfig;
+import picocli.CommandLine.Option;
+
+/** The flags TrainStepDpoJob and SftJob share: data, model, lengths, optimizer, parallelism, checkpoints. */
+final class TrainOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "HF model directory to start from (readable at this path on every executor).")
+    String model;
+
+    @Option(names = "--data", required = true, split = ",", paramLabel = "FILE",
+            description = "Training data, JSONL or Parquet; repeat or separate with commas.")
+    List<String> data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Output: the trained HF model directory, metrics.jsonl, checkpoints/ (a path every "
+                    + "executor can write: local for one machine, shared storage for a cluster).")
+    String out;
+
+    @Option(names = "--prompt", paramLabel = "NAME",
+            description = "Training template: qwen2-boxed (default), alpaca, deepseek-math, plain, chat.")
+    String prompt = "qwen2-boxed";
+
+    @Option(names = "--max-length", paramLabel = "N", description = "Prompt + response tokens at most (default 1024).")
+    int maxLength = 1024;
+
+    @Option(names = "--max-prompt-length", paramLabel = "N",
+            description = "Prompt tokens kept (from the end) when too long (default 512).")
+    int maxPromptLength = 512;
+
+    @Option(names = "--lr-scheduler", paramLabel = "KIND", description = "cosine (default), linear or constant.")
+    String scheduler = "cosine";
+
+    @Option(names = "--warmup-ratio", paramLabel = "R", description = "Share of steps warming up (default 0.1).")
+    double warmupRatio = 0.1;
+
+    @Option(names = "--weight-decay", paramLabel = "W",
+            description = "AdamW decoupled weight decay, not on norms and biases (default 0).")
+    double weightDecay = 0.0;
+
+    @Option(names = "--max-grad-norm", paramLabel = "N", description = "Global-norm clipping (default 1; 0: off).")
+    double maxGradNorm = 1.0;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Data-parallel workers, one barrier task each (one per GPU executor, or CPU; default 1).")
+    int workers = 1;
+
+    @Option(names = "--per-device-batch", paramLabel = "B", description = "Examples per micro-batch (default 2).")
+    int perDeviceBatch = 2;
+
+    @Option(names = "--grad-accum", paramLabel = "K", description = "Micro-batches per worker per step (default 1).")
+    int gradAccum = 1;
+
+    @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default 1).")
+    int epochs = 1;
+
+    @Option(names = "--max-steps", paramLabel = "S", description = "Optimizer steps; overrides --epochs (default 0).")
+    int maxSteps = 0;
+
+    @Option(names = "--save-steps", paramLabel = "S", description = "Checkpoint every S steps (default 0: at the end).")
+    int saveSteps = 0;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Data order seed (default 42, as the seed).")
+    long seed = 42;
+
+    @Option(names = "--exchange", paramLabel = "MODE",
+            description = "Gradient exchange: socket (default, direct between tasks) or allgather (Spark's).")
+    String exchange = "socket";
+
+    @Option(names = "--save-dtype", paramLabel = "DTYPE",
+            description = "Final weights: float32 (default), bfloat16 or float16. Checkpoints are float32.")
+    String saveDtype = "float32";
+
+    @Option(names = "--resume", description = "Continue from the latest checkpoint under --out.")
+    boolean resume;
+
+    @Option(names = "--overwrite", description = "Replace --out (its reference/ store is kept).")
+    boolean overwrite;
+
+    /** The validated configuration. */
+    TrainConfig config(String task, PreferenceLoss.Config loss, double lr, String reference, int referenceBatch) {
+        return new TrainConfig(model, data, out, task, prompt, maxLength, maxPromptLength, loss,
+                new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
+                gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype, resume,
+                overwrite);
+    }
+}

@@ -1,0 +1,36 @@
+package org.stepdpo.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import java.net.URI;
+import java.nio.file.Path;
+import org.stepdpo.model.DecoderLM;
+import org.stepdpo.spark.ExecutorModel;
+
+/**
+ * The frozen starting model, as the executor model cache loads it for the reference log-prob pass:
+ * FP32 (the precision the policy trains in, so that step 1 compares like with like).
+ *
+ * @param dir HF model directory, readable at this path on every executor ({@code file:} URIs accepted)
+ */
+public record ReferenceModel(String dir) implements ExecutorModel<DecoderLM> {
+    /** The directory as a local path. */
+    public Path path() {
+        return localPath(dir);
+    }
+
+    /** A local path from a plain path or a {@code file:} URI. */
+    public static Path localPath(String dir) {
+        return dir.startsWith("file:") ? Path.of(URI.create(dir)) : Path.of(dir);
+    }
+
+    @Override
+    public String cacheKey() {
+        return "reference|" + dir;
+    }
+
+    @Override
+    public DecoderLM load(Device device) {
+        return DecoderLM.load(path(), device, DataType.FLOAT32);
+    }
+}

@@ -1,0 +1,168 @@
+package org.stepdpo.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The files of a training run under its output directory:
+ * <pre>
+ *   OUT/config.json, *.safetensors, tokenizer files   the final model (an HF directory)
+ *   OUT/optimizer.safetensors, OUT/trainer_state.json  its optimizer state and data position
+ *   OUT/metrics.jsonl                                  one line per optimizer step
+ *   OUT/train_config.json                              the resolved configuration
+ *   OUT/checkpoints/step-00000010/                     the same, every --save-steps
+ * </pre>
+ * A checkpoint is complete once its {@code trainer_state.json} exists: it is written last, by rename.
+ */
+public final class RunFiles {
+    public static final String STATE = "trainer_state.json";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String CONFIG = "train_config.json";
+    private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path out;
+
+    public RunFiles(Path out) {
+        this.out = out;
+    }
+
+    public Path out() {
+        return out;
+    }
+
+    public Path checkpoints() {
+        return out.resolve("checkpoints");
+    }
+
+    /** The folder of the checkpoint after {@code step} optimizer steps. */
+    public Path checkpoint(int step) {
+        return checkpoints().resolve(String.format("step-%08d", step));
+    }
+
+    /** The complete checkpoint with the most steps (the final model folder included), if any. */
+    public Optional<Path> latestCheckpoint() {
+        List<Path> candidates = new ArrayList<>();
+        if (Files.isDirectory(checkpoints())) {
+            try (Stream<Path> dirs = Files.list(checkpoints())) {
+                dirs.filter(d -> STEP_DIR.matcher(d.getFileName().toString()).matches()).forEach(candidates::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + checkpoints(), e);
+            }
+        }
+        candidates.add(out);
+        Path best = null;
+        int bestStep = -1;
+        for (Path dir : candidates) {
+            if (Files.isRegularFile(dir.resolve(STATE))) {
+                int step = readState(dir).get("step").asInt();
+                if (step > bestStep) {
+                    bestStep = step;
+                    best = dir;
+                }
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** Parses {@code trainer_state.json} of a checkpoint folder. */
+    public static JsonNode readState(Path dir) {
+        try {
+            return JSON.readTree(dir.resolve(STATE).toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir.resolve(STATE), e);
+        }
+    }
+
+    /** Writes {@code trainer_state.json} into {@code dir} atomically (marking the checkpoint complete). */
+    public static void writeState(Path dir, Map<String, Object> state) {
+        writeJsonAtomically(dir.resolve(STATE), state);
+    }
+
+    /** Writes a pretty JSON file through a temporary file and a rename. */
+    public static void writeJsonAtomically(Path file, Object value) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), value);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** Appends one JSON object as a line of {@code metrics.jsonl}. */
+    public void appendMetrics(Map<String, Object> line) {
+        try {
+            Files.createDirectories(out);
+            try (BufferedWriter w = Files.newBufferedWriter(out.resolve(METRICS), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                w.write(JSON.writeValueAsString(line));
+                w.write('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + out.resolve(METRICS), e);
+        }
+    }
+
+    /** Drops the metrics lines of steps after {@code step} (a resumed run writes them again). */
+    public void truncateMetrics(int step) {
+        Path file = out.resolve(METRICS);
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try {
+            List<String> keep = new ArrayList<>();
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (!line.isBlank() && JSON.readTree(line).get("step").asInt() <= step) {
+                    keep.add(line);
+                }
+            }
+            Files.write(file, keep, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + file, e);
+        }
+    }
+
+    /** The metrics lines written so far, parsed. */
+    public List<JsonNode> readMetrics() {
+        Path file = out.resolve(METRICS);
+        List<JsonNode> lines = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return lines;
+        }
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    lines.add(JSON.readTree(line));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return lines;
+    }
+
+    /** The step number of a {@code step-N} folder name, or -1. */
+    static int stepOf(Path dir) {
+        Matcher m = STEP_DIR.matcher(dir.getFileName().toString());
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+    }
+}

@@ -1,0 +1,153 @@
+package org.stepdpo.train;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.stepdpo.model.text.PromptTemplates;
+
+/**
+ * Every knob of a training run (TrainStepDpoJob or SftJob), validated on construction and saved as
+ * {@code train_config.json} beside the model. Defaults are the seed's where it has one.
+ *
+ * @param model           HF model directory to start from (the frozen reference too), readable on every executor
+ * @param data            training data files (JSONL or Parquet)
+ * @param out             output directory: a local or shared path every executor can write
+ * @param task            {@code step-dpo} (pairs' step k), {@code dpo} (full responses) or {@code sft}
+ * @param prompt          training template ({@link PromptTemplates#TRAINING_NAMES})
+ * @param maxLength       prompt + response tokens at most (1024)
+ * @param maxPromptLength prompt tokens kept when too long, from the end (512)
+ * @param loss            preference loss (null for sft)
+ * @param optim           optimizer and schedule
+ * @param workers         data-parallel workers (barrier tasks)
+ * @param perDeviceBatch  examples per micro-batch per worker
+ * @param gradAccum       micro-batches per worker per optimizer step
+ * @param epochs          passes over the data (when maxSteps is 0)
+ * @param maxSteps        optimizer steps (0: epochs decide)
+ * @param saveSteps       checkpoint every this many steps (0: only at the end)
+ * @param seed            data order seed
+ * @param exchange        gradient exchange between workers: socket or allgather
+ * @param reference       where reference log-probs are stored and reused (null: OUT/reference)
+ * @param referenceBatch  pairs scored together in the reference pass
+ * @param saveDtype       dtype of the final weights: float32, bfloat16 or float16
+ * @param resume          continue from the latest checkpoint under {@code out}
+ * @param overwrite       replace {@code out} when it already holds files
+ */
+public record TrainConfig(String model, List<String> data, String out, String task, String prompt, int maxLength,
+        int maxPromptLength, PreferenceLoss.Config loss, Optim optim, int workers, int perDeviceBatch, int gradAccum,
+        int epochs, int maxSteps, int saveSteps, long seed, String exchange, String reference, int referenceBatch,
+        String saveDtype, boolean resume, boolean overwrite) implements Serializable {
+
+    public static final List<String> TASKS = List.of("step-dpo", "dpo", "sft");
+    public static final List<String> SAVE_DTYPES = List.of("float32", "bfloat16", "float16");
+
+    /**
+     * @param lr           peak learning rate (seed: 5e-7)
+     * @param scheduler    cosine, linear or constant
+     * @param warmupRatio  share of the steps spent warming up (seed: 0.1)
+     * @param weightDecay  AdamW decoupled decay, not applied to norms and biases
+     * @param maxGradNorm  global-norm clipping threshold (0: off)
+     */
+    public record Optim(double lr, String scheduler, double warmupRatio, double weightDecay, double maxGradNorm)
+            implements Serializable {
+        public Optim {
+            if (!(lr > 0) || Double.isInfinite(lr)) {
+                throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
+            }
+            if (!List.of("cosine", "linear", "constant").contains(scheduler)) {
+                throw new IllegalArgumentException("--lr-scheduler must be cosine, linear or constant, got '" + scheduler + "'");
+            }
+            if (!(warmupRatio >= 0 && warmupRatio <= 1)) {
+                throw new IllegalArgumentException("--warmup-ratio must be in [0, 1], got " + warmupRatio);
+            }
+            if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+                throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
+            }
+            if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
+                throw new IllegalArgumentException("--max-grad-norm must be >= 0 (0: no clipping), got " + maxGradNorm);
+            }
+        }
+    }
+
+    public TrainConfig {
+        require(model != null && !model.isBlank(), "--model: a model directory is required");
+        require(data != null && !data.isEmpty(), "--data: at least one input file is required");
+        require(out != null && !out.isBlank(), "--out: an output directory is required");
+        require(TASKS.contains(task), "--loss must be step-dpo or dpo, got '" + task + "'");
+        require(PromptTemplates.TRAINING_NAMES.contains(prompt), "--prompt: unknown training template '" + prompt
+                + "'; expected one of " + String.join(", ", PromptTemplates.TRAINING_NAMES));
+        require(maxLength > 1, "--max-length must be at least 2, got " + maxLength);
+        require(maxPromptLength > 0 && maxPromptLength < maxLength, "--max-prompt-length must be in [1, --max-length), got "
+                + maxPromptLength + " with --max-length " + maxLength);
+        require(task.equals("sft") || loss != null, "a preference task needs a loss configuration");
+        require(workers >= 1, "--workers must be at least 1, got " + workers);
+        require(perDeviceBatch >= 1, "--per-device-batch must be at least 1, got " + perDeviceBatch);
+        require(gradAccum >= 1, "--grad-accum must be at least 1, got " + gradAccum);
+        require(maxSteps >= 0, "--max-steps must be >= 0 (0: use --epochs), got " + maxSteps);
+        require(maxSteps > 0 || epochs >= 1, "--epochs must be at least 1, got " + epochs);
+        require(saveSteps >= 0, "--save-steps must be >= 0 (0: only at the end), got " + saveSteps);
+        require(List.of("socket", "allgather").contains(exchange), "--exchange must be socket or allgather, got '"
+                + exchange + "'");
+        require(referenceBatch >= 1, "--reference-batch must be at least 1, got " + referenceBatch);
+        require(SAVE_DTYPES.contains(saveDtype), "--save-dtype must be float32, bfloat16 or float16, got '"
+                + saveDtype + "'");
+        require(!(resume && overwrite), "--resume and --overwrite exclude each other");
+        data = List.copyOf(data);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** Examples per optimizer step. */
+    public int globalBatch() {
+        return workers * perDeviceBatch * gradAccum;
+    }
+
+    /** Whether the task trains on preference pairs. */
+    public boolean preference() {
+        return !task.equals("sft");
+    }
+
+    /** Where reference log-probs live. */
+    public String referenceDir() {
+        return reference != null ? reference : out + "/reference";
+    }
+
+    /** The configuration as saved in {@code train_config.json}. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model);
+        m.put("data", data);
+        m.put("out", out);
+        m.put("task", task);
+        m.put("prompt", prompt);
+        m.put("max_length", maxLength);
+        m.put("max_prompt_length", maxPromptLength);
+        if (loss != null) {
+            m.put("loss_type", loss.kind().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("beta", loss.beta());
+            m.put("label_smoothing", loss.labelSmoothing());
+        }
+        m.put("lr", optim.lr());
+        m.put("lr_scheduler", optim.scheduler());
+        m.put("warmup_ratio", optim.warmupRatio());
+        m.put("weight_decay", optim.weightDecay());
+        m.put("max_grad_norm", optim.maxGradNorm());
+        m.put("workers", workers);
+        m.put("per_device_batch", perDeviceBatch);
+        m.put("grad_accum", gradAccum);
+        m.put("global_batch", globalBatch());
+        m.put("epochs", epochs);
+        m.put("max_steps", maxSteps);
+        m.put("save_steps", saveSteps);
+        m.put("seed", seed);
+        m.put("exchange", exchange);
+        m.put("reference", referenceDir());
+        m.put("reference_batch", referenceBatch);
+        m.put("save_dtype", saveDtype);
+        return m;
+    }
+}

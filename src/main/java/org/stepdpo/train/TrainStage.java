@@ -1,0 +1,194 @@
+package org.stepdpo.train;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.stepdpo.model.HfConfig;
+import org.stepdpo.spark.Outputs;
+import org.stepdpo.spark.Rejection;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * The training pipeline of TrainStepDpoJob and SftJob: read and tokenize the data (bad rows to
+ * {@code OUT/rejected/}), compute the reference log-probs in a partitioned pass (preference tasks),
+ * then train in one Spark barrier stage of {@code --workers} tasks ({@link TrainTask}).
+ */
+public final class TrainStage {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
+    public static final String REJECTED = "rejected";
+    public static final String SUMMARY = "train_summary.json";
+
+    private TrainStage() {}
+
+    /** Runs the whole pipeline and returns the summary it writes to {@code OUT/train_summary.json}. */
+    public static Map<String, Object> run(SparkSession spark, TrainConfig config) {
+        long t0 = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        checkWorkers(jsc, config.workers());
+        Path out = ReferenceModel.localPath(config.out());
+        HfConfig.load(ReferenceModel.localPath(config.model())); // fails fast naming config.json
+        prepareOutput(out, config);
+        RunFiles.writeJsonAtomically(out.resolve(RunFiles.CONFIG), config.toMap());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        Map<String, Object> timing = new LinkedHashMap<>();
+        EncodeSpec spec = new EncodeSpec(config.model(), config.prompt(),
+                config.preference() ? Objective.parse(config.task()) : null, config.maxLength(),
+                config.maxPromptLength());
+        List<Trainer.Report> reports;
+        if (config.preference()) {
+            List<PreferenceExample> examples;
+            try (PairData.Read<EncodedPair> read = PairData.read(spark, config.data(), spec)) {
+                List<EncodedPair> pairs = read.records().collect();
+                writeRejections(spark, read.rejections(), out, summary, pairs.size());
+                timing.put("read_s", seconds(t0));
+                examples = withReference(jsc, config, pairs, summary, timing);
+            }
+            reports = train(jsc, config, new PreferenceObjective(config.loss()), examples);
+        } else {
+            List<EncodedExample> examples;
+            try (PairData.Read<EncodedExample> read = PairData.readSft(spark, config.data(), spec)) {
+                examples = read.records().collect();
+                writeRejections(spark, read.rejections(), out, summary, examples.size());
+                timing.put("read_s", seconds(t0));
+            }
+            reports = train(jsc, config, new SftObjective(), examples);
+        }
+        double trainS = 0;
+        double exchangeS = 0;
+        long tokens = 0;
+        for (Trainer.Report r : reports) {
+            trainS = Math.max(trainS, r.seconds());
+            exchangeS = Math.max(exchangeS, r.exchangeSeconds());
+            tokens += r.tokens();
+        }
+        summary.put("steps", reports.isEmpty() ? 0 : reports.get(0).lastStep());
+        summary.put("resumed_from_step", reports.isEmpty() ? 0 : reports.get(0).firstStep());
+        summary.put("workers", config.workers());
+        summary.put("tokens", tokens);
+        timing.put("train_s", trainS);
+        timing.put("exchange_s", exchangeS);
+        timing.put("total_s", seconds(t0));
+        summary.put("timing", timing);
+        RunFiles.writeJsonAtomically(out.resolve(SUMMARY), summary);
+        LOG.info("Trained {} steps on {} examples with {} workers in {} s; model in {}", summary.get("steps"),
+                summary.get("examples"), config.workers(), String.format("%.1f", seconds(t0)), out);
+        return summary;
+    }
+
+    private static <T> List<Trainer.Report> train(JavaSparkContext jsc, TrainConfig config, TrainObjective<T> objective,
+            List<T> examples) {
+        Broadcast<List<T>> shared = jsc.broadcast(new ArrayList<>(examples));
+        try {
+            ClassTag<Trainer.Report> tag = ClassTag$.MODULE$.apply(Trainer.Report.class);
+            JavaRDD<Integer> ranks = jsc.parallelize(IntStream.range(0, config.workers()).boxed().toList(),
+                    config.workers());
+            List<Trainer.Report> reports = new ArrayList<>(JavaRDD.fromRDD(ranks.rdd().barrier()
+                    .mapPartitions(new TrainTask<>(config, objective, shared), false, tag), tag).collect());
+            reports.sort((a, b) -> Integer.compare(a.rank(), b.rank()));
+            return reports;
+        } finally {
+            shared.destroy();
+        }
+    }
+
+    /** Pairs with their reference log-probs, reused from the store where it has them. */
+    private static List<PreferenceExample> withReference(JavaSparkContext jsc, TrainConfig config,
+            List<EncodedPair> pairs, Map<String, Object> summary, Map<String, Object> timing) {
+        List<ReferenceScorer.Request> requests = new ArrayList<>(pairs.size());
+        for (EncodedPair p : pairs) {
+            requests.add(new ReferenceScorer.Request(p.fingerprint(), p.prompt(), p.chosen(), p.rejected()));
+        }
+        ReferenceStore.Outcome ref = ReferenceStore.ensure(jsc, ReferenceModel.localPath(config.referenceDir()),
+                new ReferenceModel(config.model()), config.referenceBatch(), requests);
+        List<PreferenceExample> examples = new ArrayList<>(pairs.size());
+        for (EncodedPair p : pairs) {
+            double[] logps = ref.logps().get(p.fingerprint());
+            examples.add(new PreferenceExample(p.prompt(), p.chosen(), p.rejected(), logps[0], logps[1]));
+        }
+        summary.put("reference", Map.of("reused", ref.reused(), "scored", ref.scored()));
+        timing.put("reference_s", ref.seconds());
+        return examples;
+    }
+
+    private static void writeRejections(SparkSession spark, JavaRDD<Rejection> rejections, Path out,
+            Map<String, Object> summary, int accepted) {
+        Map<String, Long> byReason = new LinkedHashMap<>(rejections.map(Rejection::code).countByValue());
+        long rejected = byReason.values().stream().mapToLong(Long::longValue).sum();
+        if (rejected > 0) {
+            Outputs.rejectionRows(spark, rejections).orderBy(col("file"), col("line")).coalesce(1)
+                    .write().mode(SaveMode.Overwrite).json(out.resolve(REJECTED).toUri().toString());
+            LOG.warn("{} input rows set aside in {}: {}", rejected, out.resolve(REJECTED), byReason);
+        }
+        summary.put("examples", accepted);
+        summary.put("rejected", rejected);
+        summary.put("rejected_by_reason", byReason);
+    }
+
+    /**
+     * A fresh run needs an empty or missing {@code out} (or {@code --overwrite}); {@code --resume}
+     * keeps what is there.
+     */
+    private static void prepareOutput(Path out, TrainConfig config) {
+        try {
+            if (Files.isDirectory(out) && !config.resume()) {
+                boolean empty;
+                try (Stream<Path> children = Files.list(out)) {
+                    empty = children.findAny().isEmpty();
+                }
+                if (!empty && !config.overwrite()) {
+                    throw new IllegalArgumentException("--out: " + out + " already exists and is not empty; "
+                            + "choose a new folder, pass --resume to continue its run, or --overwrite to replace it");
+                }
+                deleteContents(out, config.reference() == null ? null : ReferenceModel.localPath(config.reference()));
+            } else if (Files.exists(out) && !Files.isDirectory(out)) {
+                throw new IllegalArgumentException("--out: " + out + " is a file, not a folder");
+            }
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare output folder " + out, e);
+        }
+    }
+
+    /** Deletes everything under {@code dir} except the reference store (kept for reuse). */
+    private static void deleteContents(Path dir, Path externalStore) throws IOException {
+        Path store = dir.resolve("reference");
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                if (p.equals(dir) || p.startsWith(store) || (externalStore != null && p.startsWith(externalStore))) {
+                    continue;
+                }
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** A local master has as many task slots as its thread count: more workers would never start. */
+    private static void checkWorkers(JavaSparkContext jsc, int workers) {
+        String master = jsc.master();
+        if (master.startsWith("local") && !master.startsWith("local-cluster") && workers > jsc.defaultParallelism()) {
+            throw new IllegalArgumentException("--workers " + workers + " needs " + workers + " task slots, but master "
+                    + master + " has " + jsc.defaultParallelism() + "; use local[" + workers + "] or fewer workers");
+        }
+    }
+
+    private static double seconds(long since) {
+        return Math.round((System.nanoTime() - since) / 1e7) / 100.0;
+    }
+}

@@ -1,0 +1,253 @@
+package org.stepdpo.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.stepdpo.model.Autograd;
+import org.stepdpo.model.DecoderLM;
+import org.stepdpo.model.ModelWriter;
+import org.stepdpo.model.io.DType;
+import org.stepdpo.spark.GradientExchange;
+
+/**
+ * One data-parallel worker's training loop. Every optimizer step: the worker runs its share of the
+ * step's global batch ({@link StepPlan}) in micro-batches, accumulating the gradient of the mean
+ * loss over the whole global batch; the workers sum their gradients and metric sums
+ * ({@link GradientExchange}); each worker then clips by the global norm and applies the same AdamW
+ * update, so all replicas stay identical. Worker 0 writes metrics and checkpoints.
+ *
+ * @param <T> one training example
+ */
+public final class Trainer<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+    /** What one worker did: its steps, wall time, time spent exchanging, tokens processed. */
+    public record Report(int rank, int firstStep, int lastStep, double seconds, double exchangeSeconds, long tokens)
+            implements Serializable {}
+
+    private final TrainConfig config;
+    private final TrainObjective<T> objective;
+    private final List<T> examples;
+    private final StepPlan plan;
+
+    public Trainer(TrainConfig config, TrainObjective<T> objective, List<T> examples) {
+        this.config = config;
+        this.objective = objective;
+        this.examples = examples;
+        this.plan = new StepPlan(examples.size(), config.workers(), config.perDeviceBatch(), config.gradAccum(),
+                config.epochs(), config.maxSteps(), config.seed());
+    }
+
+    public StepPlan plan() {
+        return plan;
+    }
+
+    /**
+     * Trains from the start, or from the latest checkpoint under the output folder when
+     * {@code resume} is set and one exists, to the plan's last step.
+     */
+    public Report run(GradientExchange exchange, Device device, boolean resume) {
+        int rank = exchange.rank();
+        RunFiles files = new RunFiles(ReferenceModel.localPath(config.out()));
+        Path source = ReferenceModel.localPath(config.model());
+        Path start = source;
+        int firstStep = 0;
+        Optional<Path> latest = resume ? files.latestCheckpoint() : Optional.empty();
+        if (latest.isPresent()) {
+            start = latest.get();
+            firstStep = RunFiles.readState(start).get("step").asInt();
+            LOG.info("Worker {} resumes from {} after step {}", rank, start, firstStep);
+        }
+        int total = plan.totalSteps();
+        LrSchedule schedule = LrSchedule.of(config.optim().scheduler(), config.optim().lr(), total,
+                config.optim().warmupRatio());
+        long begin = System.nanoTime();
+        double exchangeSeconds = 0;
+        long tokens = 0;
+        try (DecoderLM model = DecoderLM.load(start, device, DataType.FLOAT32);
+                AdamW optimizer = new AdamW(model.weights().byName(),
+                        AdamWConfig.DEFAULTS.withWeightDecay(config.optim().weightDecay()))) {
+            if (firstStep > 0) {
+                optimizer.load(start.resolve(RunFiles.OPTIMIZER));
+            }
+            if (rank == 0) {
+                files.truncateMetrics(firstStep);
+            }
+            Autograd.requireGradients(model.weights());
+            for (int step = firstStep; step < total; step++) {
+                long t0 = System.nanoTime();
+                List<T> global = pick(plan.globalIndices(step));
+                double denominator = objective.denominator(global);
+                double[] sums = new double[objective.metricNames().size() + 1];
+                Autograd.zeroGradients(model.weights());
+                List<T> mine = pick(plan.share(plan.globalIndices(step), rank));
+                for (int from = 0; from < mine.size(); from += config.perDeviceBatch()) {
+                    List<T> micro = mine.subList(from, Math.min(mine.size(), from + config.perDeviceBatch()));
+                    try (NDManager m = model.manager().newSubManager()) {
+                        add(sums, objective.accumulate(model, m, micro, denominator));
+                    }
+                    for (T e : micro) {
+                        sums[sums.length - 1] += objective.tokens(e);
+                    }
+                }
+                long tx = System.nanoTime();
+                GradientExchange.Summed summed = exchange.sum(flatten(model), sums);
+                double exchangeS = (System.nanoTime() - tx) / 1e9;
+                exchangeSeconds += exchangeS;
+                double lr = schedule.at(step);
+                double gradNorm;
+                try (NDManager m = model.manager().newSubManager()) {
+                    Map<String, NDArray> grads = unflatten(model, summed.floats(), m);
+                    gradNorm = GradClip.clip(grads.values(), config.optim().maxGradNorm());
+                    if (Double.isFinite(gradNorm)) {
+                        optimizer.step(grads, lr);
+                    } else if (rank == 0) {
+                        LOG.warn("step {}: the gradient norm is {}; the update is skipped", step + 1, gradNorm);
+                    }
+                }
+                double[] all = summed.doubles();
+                tokens += (long) sums[sums.length - 1];
+                double stepS = (System.nanoTime() - t0) / 1e9;
+                if (rank == 0) {
+                    Map<String, Object> line = metrics(step + 1, lr, gradNorm, all, stepS, exchangeS);
+                    files.appendMetrics(line);
+                    LOG.info("step {}/{} {}", step + 1, total, describe(line));
+                    if (step + 1 < total && config.saveSteps() > 0 && (step + 1) % config.saveSteps() == 0) {
+                        save(model, optimizer, source, files.checkpoint(step + 1), step + 1, DType.F32);
+                    }
+                }
+            }
+            if (rank == 0 && firstStep < total) {
+                save(model, optimizer, source, files.out(), total, DType.valueOf(saveDtype()));
+            }
+        }
+        return new Report(rank, firstStep, total, (System.nanoTime() - begin) / 1e9, exchangeSeconds, tokens);
+    }
+
+    private String saveDtype() {
+        return switch (config.saveDtype()) {
+            case "bfloat16" -> "BF16";
+            case "float16" -> "F16";
+            default -> "F32";
+        };
+    }
+
+    private List<T> pick(int[] indices) {
+        List<T> out = new ArrayList<>(indices.length);
+        for (int i : indices) {
+            out.add(examples.get(i));
+        }
+        return out;
+    }
+
+    private static void add(double[] into, double[] sums) {
+        for (int i = 0; i < sums.length; i++) {
+            into[i] += sums[i];
+        }
+    }
+
+    /** The accumulated gradients of all parameters, in {@code byName} order, as one vector. */
+    static float[] flatten(DecoderLM model) {
+        Map<String, NDArray> params = model.weights().byName();
+        long size = 0;
+        for (NDArray p : params.values()) {
+            size += p.size();
+        }
+        float[] flat = new float[Math.toIntExact(size)];
+        int at = 0;
+        for (NDArray p : params.values()) {
+            try (NDArray g = p.getGradient()) {
+                float[] part = g.toFloatArray();
+                System.arraycopy(part, 0, flat, at, part.length);
+                at += part.length;
+            }
+        }
+        return flat;
+    }
+
+    /** Splits a flat gradient vector into arrays shaped like the parameters, in {@code manager}. */
+    static Map<String, NDArray> unflatten(DecoderLM model, float[] flat, NDManager manager) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        int at = 0;
+        for (Map.Entry<String, NDArray> e : model.weights().byName().entrySet()) {
+            Shape shape = e.getValue().getShape();
+            int n = Math.toIntExact(shape.size());
+            out.put(e.getKey(), manager.create(java.nio.FloatBuffer.wrap(flat, at, n), shape));
+            at += n;
+        }
+        return out;
+    }
+
+    /** One {@code metrics.jsonl} line from the summed metrics of all workers. */
+    private Map<String, Object> metrics(int step, double lr, double gradNorm, double[] sums, double stepS,
+            double exchangeS) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("step", step);
+        line.put("epoch", round(plan.epochAt(step)));
+        List<String> names = objective.metricNames();
+        if (objective instanceof PreferenceObjective) {
+            double n = sums[0];
+            line.put("loss", sums[1] / n);
+            line.put("lr", lr);
+            line.put("grad_norm", gradNorm);
+            for (int i = 2; i < names.size(); i++) {
+                line.put(names.get(i), sums[i] / n);
+            }
+        } else {
+            line.put("loss", sums[2] / sums[1]);
+            line.put("lr", lr);
+            line.put("grad_norm", gradNorm);
+            line.put("examples", sums[0]);
+            line.put("response_tokens", sums[1]);
+        }
+        line.put("tokens_per_s", sums[sums.length - 1] / stepS);
+        line.put("step_s", round(stepS));
+        line.put("exchange_s", round(exchangeS));
+        return line;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+
+    private static String describe(Map<String, Object> line) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Object> e : line.entrySet()) {
+            if (!e.getKey().equals("step")) {
+                Object v = e.getValue();
+                sb.append(e.getKey()).append('=').append(v instanceof Double d ? String.format(Locale.ROOT, "%.5g", d) : v)
+                        .append(' ');
+            }
+        }
+        return sb.toString().trim();
+    }
+
+    /** Writes the model, its optimizer state and the data position (last, marking it complete). */
+    private void save(DecoderLM model, AdamW optimizer, Path source, Path dir, int step, DType storeAs) {
+        long t0 = System.nanoTime();
+        ModelWriter.save(model, source, dir, storeAs);
+        optimizer.save(dir.resolve(RunFiles.OPTIMIZER));
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("step", step);
+        state.put("total_steps", plan.totalSteps());
+        state.put("epoch", plan.epochAt(step));
+        state.put("examples", plan.examples());
+        state.put("global_batch", plan.globalBatch());
+        state.put("seed", plan.seed());
+        state.put("weights_dtype", storeAs.name());
+        RunFiles.writeState(dir, state);
+        LOG.info("Saved checkpoint after step {} to {} in {} ms", step, dir, (System.nanoTime() - t0) / 1_000_000);
+    }
+}

@@ -1,0 +1,216 @@
+package org.stepdpo.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stepdpo.model.Fixtures;
+import org.stepdpo.model.io.Checkpoint;
+import org.stepdpo.spark.SharedSpark;
+
+/**
+ * TrainStepDpoJob's pipeline on the shared {@code local[2]} session with the Llama fixture and its
+ * train-parity pairs: step-1 metrics against the fixture's expected values for several splits of the
+ * same global batch, workers agreeing with one worker, every parameter moving, resume, bad rows.
+ */
+class TrainStageTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    static Path parity() {
+        return Fixtures.model("llama-tiny").resolve("train-parity");
+    }
+
+    /** A Step-DPO run on the parity pairs: --prompt plain --beta 0.4, constant lr, no warm-up. */
+    static TrainConfig config(Path out, List<String> data, int workers, int perDevice, int accum, int steps, double lr,
+            int saveSteps, boolean resume, boolean overwrite) {
+        return new TrainConfig(Fixtures.model("llama-tiny").toString(), data, out.toString(), "step-dpo", "plain",
+                1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0),
+                new TrainConfig.Optim(lr, "constant", 0.0, 0.0, 1.0), workers, perDevice, accum, 1, steps, saveSteps,
+                42, "socket", null, 8, "float32", resume, overwrite);
+    }
+
+    static List<String> pairs() {
+        return List.of(parity().resolve("pairs.jsonl").toString());
+    }
+
+    @Test
+    void stepOneMetricsMatchTheFixtureForAnySplitOfTheGlobalBatch() throws IOException {
+        JsonNode expected = JSON.readTree(parity().resolve("expected-step1.json").toFile());
+        int[][] splits = {{1, 4, 1}, {2, 2, 1}, {1, 2, 2}, {2, 1, 2}};
+        for (int[] s : splits) {
+            Path out = tmp.resolve("w" + s[0] + "b" + s[1] + "a" + s[2]);
+            Map<String, Object> summary = TrainStage.run(SharedSpark.get(),
+                    config(out, pairs(), s[0], s[1], s[2], 1, 1e-3, 0, false, false));
+            assertEquals(4, summary.get("examples"));
+            JsonNode step1 = new RunFiles(out).readMetrics().get(0);
+            String split = "workers " + s[0] + ", per-device " + s[1] + ", accum " + s[2];
+            assertEquals(1, step1.get("step").asInt());
+            assertEquals(expected.get("loss").asDouble(), step1.get("loss").asDouble(), 1e-5, split);
+            assertEquals(expected.get("logps_chosen").asDouble(), step1.get("logps_chosen").asDouble(), 1e-3, split);
+            assertEquals(expected.get("logps_rejected").asDouble(), step1.get("logps_rejected").asDouble(), 1e-3, split);
+            double norm = expected.get("grad_norm").asDouble();
+            assertEquals(norm, step1.get("grad_norm").asDouble(), norm * 1e-3, split);
+            assertEquals(0, step1.get("rewards_chosen").asDouble(), 1e-5, split);
+            assertEquals(0, step1.get("rewards_rejected").asDouble(), 1e-5, split);
+            assertEquals(1e-3, step1.get("lr").asDouble(), 1e-12, split);
+            for (String key : List.of("rewards_accuracy", "rewards_margin", "tokens_per_s")) {
+                assertTrue(step1.has(key), key);
+            }
+        }
+    }
+
+    @Test
+    void twoWorkersEndWhereOneWorkerEnds() {
+        // the same micro-batches, accumulated in one worker or summed across two: the same numbers
+        Path accumulated = tmp.resolve("accumulated");
+        Path two = tmp.resolve("two");
+        TrainStage.run(SharedSpark.get(), config(accumulated, pairs(), 1, 1, 2, 3, 1e-3, 0, false, false));
+        TrainStage.run(SharedSpark.get(), config(two, pairs(), 2, 1, 1, 3, 1e-3, 0, false, false));
+        Map<String, float[]> a = weights(accumulated);
+        Map<String, float[]> b = weights(two);
+        assertEquals(a.keySet(), b.keySet());
+        for (String name : a.keySet()) {
+            assertClose(a.get(name), b.get(name), 0, name);
+        }
+        assertFalse(equal(a, weights(Fixtures.model("llama-tiny"))), "training changed the weights");
+        // one micro-batch of 4 against two workers with 2 each: float sums in another order, within 1e-5
+        Path wide = tmp.resolve("wide");
+        Path split = tmp.resolve("split");
+        TrainStage.run(SharedSpark.get(), config(wide, pairs(), 1, 4, 1, 3, 1e-5, 0, false, false));
+        TrainStage.run(SharedSpark.get(), config(split, pairs(), 2, 2, 1, 3, 1e-5, 0, false, false));
+        Map<String, float[]> c = weights(wide);
+        Map<String, float[]> d = weights(split);
+        for (String name : c.keySet()) {
+            assertClose(c.get(name), d.get(name), 1e-5, name);
+        }
+    }
+
+    @Test
+    void trainingMovesEveryParameterAndRaisesRewardAccuracy() {
+        Path out = tmp.resolve("moves");
+        TrainStage.run(SharedSpark.get(), config(out, pairs(), 1, 4, 1, 6, 1e-3, 0, false, false));
+        Map<String, float[]> before = weights(Fixtures.model("llama-tiny"));
+        Map<String, float[]> after = weights(out);
+        for (String name : before.keySet()) {
+            float[] x = before.get(name);
+            float[] y = after.get(name);
+            double moved = 0;
+            for (int i = 0; i < x.length; i++) {
+                moved = Math.max(moved, Math.abs(x[i] - y[i]));
+            }
+            assertTrue(moved > 1e-4, name + " moved by only " + moved);
+        }
+        List<JsonNode> metrics = new RunFiles(out).readMetrics();
+        assertEquals(6, metrics.size());
+        JsonNode first = metrics.get(0);
+        JsonNode last = metrics.get(5);
+        // at step 1 the policy is the reference: rewards are 0 up to rounding, so accuracy is noise
+        assertEquals(0, first.get("rewards_margin").asDouble(), 1e-5);
+        assertTrue(last.get("rewards_accuracy").asDouble() >= 0.75, "accuracy " + last);
+        assertTrue(last.get("rewards_accuracy").asDouble() > first.get("rewards_accuracy").asDouble(), "accuracy rose");
+        assertTrue(last.get("rewards_margin").asDouble() > 0, "margin " + last);
+        assertTrue(last.get("loss").asDouble() < metrics.get(0).get("loss").asDouble(), "loss fell");
+    }
+
+    @Test
+    void aResumedRunEndsWithTheWeightsOfAnUninterruptedOne() throws IOException {
+        Path straight = tmp.resolve("straight");
+        TrainStage.run(SharedSpark.get(), config(straight, pairs(), 1, 2, 1, 4, 1e-3, 2, false, false));
+        Path crashed = tmp.resolve("crashed");
+        TrainStage.run(SharedSpark.get(), config(crashed, pairs(), 1, 2, 1, 4, 1e-3, 2, false, false));
+        assertTrue(Files.isRegularFile(crashed.resolve("checkpoints/step-00000002/" + RunFiles.STATE)));
+        // what a run that died during step 3 leaves: the step-2 checkpoint and 3 lines of metrics
+        try (Stream<Path> files = Files.list(crashed)) {
+            for (Path f : files.toList()) {
+                if (Files.isRegularFile(f) && !f.getFileName().toString().equals(RunFiles.METRICS)
+                        && !f.getFileName().toString().equals(RunFiles.CONFIG)) {
+                    Files.delete(f);
+                }
+            }
+        }
+        new RunFiles(crashed).truncateMetrics(3);
+        Map<String, Object> summary = TrainStage.run(SharedSpark.get(),
+                config(crashed, pairs(), 1, 2, 1, 4, 1e-3, 2, true, false));
+        assertEquals(2, summary.get("resumed_from_step"));
+        Map<String, float[]> a = weights(straight);
+        Map<String, float[]> b = weights(crashed);
+        for (String name : a.keySet()) {
+            assertClose(a.get(name), b.get(name), 0, name);
+        }
+        List<JsonNode> m = new RunFiles(crashed).readMetrics();
+        assertEquals(List.of(1, 2, 3, 4), m.stream().map(j -> j.get("step").asInt()).toList());
+        assertEquals(new RunFiles(straight).readMetrics().get(3).get("loss").asDouble(), m.get(3).get("loss").asDouble(),
+                1e-12);
+    }
+
+    @Test
+    void badRowsAreSetAsideAndGoodOnesTrain() throws IOException {
+        Path data = tmp.resolve("pairs-with-bad-rows.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(parity().resolve("pairs.jsonl")));
+        lines.add("{not json");
+        lines.add("{\"prompt\": \"t1 t2\", \"initial_reason_steps\": \"\", \"chosen\": \" t3\"}");
+        Files.write(data, lines);
+        Path out = tmp.resolve("bad");
+        Map<String, Object> summary = TrainStage.run(SharedSpark.get(),
+                config(out, List.of(data.toString()), 1, 4, 1, 1, 1e-3, 0, false, false));
+        assertEquals(4, summary.get("examples"));
+        assertEquals(2L, summary.get("rejected"));
+        assertTrue(Files.isDirectory(out.resolve(TrainStage.REJECTED)));
+        assertEquals(1, new RunFiles(out).readMetrics().size());
+        // the same output folder again: refused without a flag, reference log-probs reused with --overwrite
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainStage.run(SharedSpark.get(),
+                config(out, List.of(data.toString()), 1, 4, 1, 1, 1e-3, 0, false, false)));
+        assertTrue(e.getMessage().startsWith("--out"), e.getMessage());
+        Map<String, Object> again = TrainStage.run(SharedSpark.get(),
+                config(out, List.of(data.toString()), 1, 4, 1, 1, 1e-3, 0, false, true));
+        assertEquals(Map.of("reused", 4, "scored", 0), again.get("reference"));
+    }
+
+    static Map<String, float[]> weights(Path dir) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            for (String name : c.names()) {
+                FloatBuffer b = c.readF32(name);
+                float[] f = new float[b.remaining()];
+                b.get(f);
+                out.put(name, f);
+            }
+        }
+        return out;
+    }
+
+    private static boolean equal(Map<String, float[]> a, Map<String, float[]> b) {
+        for (String name : a.keySet()) {
+            if (!java.util.Arrays.equals(a.get(name), b.get(name))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void assertClose(float[] a, float[] b, double tolerance, String what) {
+        assertEquals(a.length, b.length, what);
+        for (int i = 0; i < a.length; i++) {
+            if (Math.abs(a[i] - b[i]) > tolerance) {
+                throw new AssertionError(what + "[" + i + "]: " + a[i] + " vs " + b[i]);
+            }
+        }
+    }
+}
