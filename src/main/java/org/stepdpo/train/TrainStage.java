@@ -99,8 +99,11 @@ public final class TrainStage {
             ClassTag<Trainer.Report> tag = ClassTag$.MODULE$.apply(Trainer.Report.class);
             JavaRDD<Integer> ranks = jsc.parallelize(IntStream.range(0, config.workers()).boxed().toList(),
                     config.workers());
+            // The shuffle after the barrier stage makes it a shuffle-map stage, which Spark attempts
+            // again when a task or executor is lost (a failed barrier result stage is not retried);
+            // the new attempt resumes from the latest checkpoint.
             List<Trainer.Report> reports = new ArrayList<>(JavaRDD.fromRDD(ranks.rdd().barrier()
-                    .mapPartitions(new TrainTask<>(config, objective, shared), false, tag), tag).collect());
+                    .mapPartitions(new TrainTask<>(config, objective, shared), false, tag), tag).repartition(1).collect());
             reports.sort((a, b) -> Integer.compare(a.rank(), b.rank()));
             return reports;
         } finally {
