@@ -2,7 +2,6 @@ package org.stepdpo.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -170,15 +168,5 @@ class GradientExchangeTest {
         assertEquals("::1", BarrierGroup.hostOf("[::1]:5000"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BarrierGroup.hostOf("nohost"));
         assertEquals("barrier task address: expected host:port, found 'nohost'", e.getMessage());
-    }
-
-    /** Unwraps a rank's failure, for debugging a failed future. */
-    static Throwable cause(Future<?> f) throws InterruptedException {
-        try {
-            f.get();
-            return null;
-        } catch (ExecutionException e) {
-            return assertInstanceOf(Throwable.class, e.getCause());
-        }
     }
 }
