@@ -183,6 +183,33 @@ class TrainStageTest {
         assertEquals(Map.of("reused", 4, "scored", 0), again.get("reference"));
     }
 
+    @Test
+    void sftLowersTheResponseLossOnTheSameLoop() throws IOException {
+        Path data = tmp.resolve("sft.jsonl");
+        List<String> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(parity().resolve("pairs.jsonl"))) {
+            JsonNode pair = JSON.readTree(line);
+            rows.add(JSON.writeValueAsString(Map.of("prompt", pair.get("prompt").asText(),
+                    "initial_reason_steps", pair.get("initial_reason_steps").asText(),
+                    "response", pair.get("chosen").asText())));
+        }
+        Files.write(data, rows);
+        Path out = tmp.resolve("sft");
+        TrainConfig sft = new TrainConfig(Fixtures.model("llama-tiny").toString(), List.of(data.toString()),
+                out.toString(), "sft", "plain", 1024, 512, null, new TrainConfig.Optim(1e-3, "cosine", 0.1, 0.01, 1.0),
+                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", false, false);
+        Map<String, Object> summary = TrainStage.run(SharedSpark.get(), sft);
+        assertEquals(4, summary.get("examples"));
+        assertEquals(3, summary.get("steps"), "3 epochs of one global batch of 4");
+        List<JsonNode> m = new RunFiles(out).readMetrics();
+        assertEquals(3, m.size());
+        // each response: its step tokens plus EOS
+        assertEquals(2 + 3 + 4 + 5 + 4, m.get(0).get("response_tokens").asInt());
+        assertEquals(0.0, m.get(0).get("lr").asDouble(), "warm-up starts at 0 as HF's scheduler does");
+        assertTrue(m.get(2).get("loss").asDouble() < m.get(0).get("loss").asDouble(), "loss fell: " + m);
+        assertFalse(equal(weights(out), weights(Fixtures.model("llama-tiny"))));
+    }
+
     static Map<String, float[]> weights(Path dir) {
         Map<String, float[]> out = new LinkedHashMap<>();
         try (Checkpoint c = Checkpoint.open(dir)) {
