@@ -164,7 +164,19 @@ public final class ExecutorModels {
      * A JVM shutdown hook does the same when the executor ends.
      */
     public static void closeAll() {
-        List<Exception> failures = closeEvery(true);
+        throwIfAny(closeEvery(true, key -> true));
+    }
+
+    /**
+     * Closes and removes the model with {@code cacheKey} on every device, when this JVM holds it:
+     * e.g. a model one stage needed before the next stage needs the memory. Call it only when no task
+     * is using that model; the next {@link #acquire} loads it again.
+     */
+    public static void release(String cacheKey) {
+        throwIfAny(closeEvery(true, key -> key.startsWith(cacheKey + " on ")));
+    }
+
+    private static void throwIfAny(List<Exception> failures) {
         if (!failures.isEmpty()) {
             IllegalStateException e = new IllegalStateException("could not close " + failures.size()
                     + " cached model(s): " + failures.get(0).getMessage(), failures.get(0));
@@ -173,10 +185,16 @@ public final class ExecutorModels {
         }
     }
 
-    /** Closes and removes every slot; with {@code wait} false, skips slots whose load is still running. */
-    private static List<Exception> closeEvery(boolean wait) {
+    /**
+     * Closes and removes every slot whose key {@code which} accepts; with {@code wait} false, skips
+     * slots whose load is still running.
+     */
+    private static List<Exception> closeEvery(boolean wait, java.util.function.Predicate<String> which) {
         List<Exception> failures = new ArrayList<>();
         for (String key : new ArrayList<>(SLOTS.keySet())) {
+            if (!which.test(key)) {
+                continue;
+            }
             Slot slot = SLOTS.get(key);
             if (slot == null) {
                 continue;
@@ -215,7 +233,7 @@ public final class ExecutorModels {
         if (HOOK_REGISTERED.compareAndSet(false, true)) {
             Thread hook = new Thread(() -> {
                 // Logging may already be shut down here: report on stderr, which the executor log keeps.
-                for (Exception e : closeEvery(false)) {
+                for (Exception e : closeEvery(false, key -> true)) {
                     System.err.println("ExecutorModels shutdown: " + e.getMessage());
                 }
             }, "executor-models-close");

@@ -92,7 +92,11 @@ public final class TrainStage {
         return summary;
     }
 
-    private static <T> List<Trainer.Report> train(JavaSparkContext jsc, TrainConfig config, TrainObjective<T> objective,
+    /**
+     * The training barrier stage alone, on examples already prepared: {@code --workers} tasks, each a
+     * {@link Trainer}; returns their reports by rank. The output folder must be ready.
+     */
+    public static <T> List<Trainer.Report> train(JavaSparkContext jsc, TrainConfig config, TrainObjective<T> objective,
             List<T> examples) {
         Broadcast<List<T>> shared = jsc.broadcast(new ArrayList<>(examples));
         try {

@@ -38,6 +38,8 @@ final class TrainTask<T> extends AbstractFunction1<Iterator<Integer>, Iterator<T
     public Iterator<Trainer.Report> apply(Iterator<Integer> partition) {
         BarrierTaskContext ctx = BarrierTaskContext.get();
         boolean retried = ctx.stageAttemptNumber() > 0;
+        // the reference pass left the starting model in this executor's cache: training needs the memory
+        ExecutorModels.release(new ReferenceModel(config.model()).cacheKey());
         try (GradientExchange exchange = GradientExchange.open(ExchangeMode.parse(config.exchange()), ctx,
                 EXCHANGE_TIMEOUT)) {
             Trainer.Report report = new Trainer<>(config, objective, examples.value())

@@ -102,8 +102,9 @@ public final class Trainer<T> {
                         sums[sums.length - 1] += objective.tokens(e);
                     }
                 }
+                float[] local = flatten(model);
                 long tx = System.nanoTime();
-                GradientExchange.Summed summed = exchange.sum(flatten(model), sums);
+                GradientExchange.Summed summed = exchange.sum(local, sums);
                 double exchangeS = (System.nanoTime() - tx) / 1e9;
                 exchangeSeconds += exchangeS;
                 double lr = schedule.at(step);

@@ -196,6 +196,21 @@ class ExecutorModelsTest {
     }
 
     @Test
+    void releaseClosesOneKeyOnlyAndTheNextAcquireLoadsItAgain() {
+        FakeModel released = FakeModel.fresh();
+        FakeModel kept = new FakeModel(released.key() + "-other", 0, 0);
+        Counter first = ExecutorModels.acquire(released);
+        Counter other = ExecutorModels.acquire(kept);
+        ExecutorModels.release(released.key());
+        assertTrue(first.closed);
+        assertFalse(other.closed, "a key that merely starts the same is another model");
+        assertSame(other, ExecutorModels.acquire(kept));
+        assertNotSame(first, ExecutorModels.acquire(released));
+        assertEquals(2, ExecutorModels.loads(released.key()));
+        ExecutorModels.release("never-loaded"); // nothing to do
+    }
+
+    @Test
     void theShutdownHookClosesModelsWhenTheJvmExits(@TempDir Path dir) throws Exception {
         Path marks = dir.resolve("closed.txt");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
