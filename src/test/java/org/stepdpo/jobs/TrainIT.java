@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stepdpo.model.io.Checkpoint;
+import org.stepdpo.model.Fixtures;
 
 /**
  * TrainStepDpoJob as users launch it: two data-parallel workers in two executor JVMs on
@@ -66,7 +65,7 @@ class TrainIT {
         }
         // executors with one core each against a JVM with two: matmuls may sum in another order, and
         // Adam magnifies rounding where gradients are near 0, so the runs agree closely, not bitwise
-        assertWeightsClose(weights(one), weights(two), 1e-5);
+        assertWeightsClose(Fixtures.weights(one), Fixtures.weights(two), 1e-5);
         List<String> a = Files.readAllLines(one.resolve("metrics.jsonl"));
         List<String> b = Files.readAllLines(two.resolve("metrics.jsonl"));
         for (int i = 0; i < 3; i++) {
@@ -124,7 +123,7 @@ class TrainIT {
         local.addAll(args(straight, "1e-3", "--workers", "2", "--per-device-batch", "1", "--max-steps", "40"));
         Launch.Result l = Launch.run(300, null, local.toArray(String[]::new));
         assertEquals(0, l.code(), l.both());
-        assertWeightsClose(weights(straight), weights(out), 0);
+        assertWeightsClose(Fixtures.weights(straight), Fixtures.weights(out), 0);
     }
 
     private static void assertWeightsClose(Map<String, float[]> a, Map<String, float[]> b, double tolerance) {
@@ -140,16 +139,4 @@ class TrainIT {
         }
     }
 
-    private static Map<String, float[]> weights(Path dir) throws IOException {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        try (Checkpoint c = Checkpoint.open(dir)) {
-            for (String name : c.names()) {
-                FloatBuffer b = c.readF32(name);
-                float[] f = new float[b.remaining()];
-                b.get(f);
-                out.put(name, f);
-            }
-        }
-        return out;
-    }
 }

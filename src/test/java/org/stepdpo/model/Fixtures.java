@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.stepdpo.model.io.Checkpoint;
 
 /** The fixture models on the test classpath and their reference values. */
 public final class Fixtures {
@@ -36,6 +40,20 @@ public final class Fixtures {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Every tensor of the HF model directory {@code dir}, widened to FP32, by name. */
+    public static Map<String, float[]> weights(Path dir) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            for (String name : c.names()) {
+                FloatBuffer b = c.readF32(name);
+                float[] f = new float[b.remaining()];
+                b.get(f);
+                out.put(name, f);
+            }
+        }
+        return out;
     }
 
     static float[] floats(JsonNode array) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stepdpo.model.Fixtures;
-import org.stepdpo.model.io.Checkpoint;
 import org.stepdpo.spark.SharedSpark;
 
 /**
@@ -83,20 +81,20 @@ class TrainStageTest {
         Path two = tmp.resolve("two");
         TrainStage.run(SharedSpark.get(), config(accumulated, pairs(), 1, 1, 2, 3, 1e-3, 0, false, false));
         TrainStage.run(SharedSpark.get(), config(two, pairs(), 2, 1, 1, 3, 1e-3, 0, false, false));
-        Map<String, float[]> a = weights(accumulated);
-        Map<String, float[]> b = weights(two);
+        Map<String, float[]> a = Fixtures.weights(accumulated);
+        Map<String, float[]> b = Fixtures.weights(two);
         assertEquals(a.keySet(), b.keySet());
         for (String name : a.keySet()) {
             assertClose(a.get(name), b.get(name), 0, name);
         }
-        assertFalse(equal(a, weights(Fixtures.model("llama-tiny"))), "training changed the weights");
+        assertFalse(equal(a, Fixtures.weights(Fixtures.model("llama-tiny"))), "training changed the weights");
         // one micro-batch of 4 against two workers with 2 each: float sums in another order, within 1e-5
         Path wide = tmp.resolve("wide");
         Path split = tmp.resolve("split");
         TrainStage.run(SharedSpark.get(), config(wide, pairs(), 1, 4, 1, 3, 1e-5, 0, false, false));
         TrainStage.run(SharedSpark.get(), config(split, pairs(), 2, 2, 1, 3, 1e-5, 0, false, false));
-        Map<String, float[]> c = weights(wide);
-        Map<String, float[]> d = weights(split);
+        Map<String, float[]> c = Fixtures.weights(wide);
+        Map<String, float[]> d = Fixtures.weights(split);
         for (String name : c.keySet()) {
             assertClose(c.get(name), d.get(name), 1e-5, name);
         }
@@ -106,8 +104,8 @@ class TrainStageTest {
     void trainingMovesEveryParameterAndRaisesRewardAccuracy() {
         Path out = tmp.resolve("moves");
         TrainStage.run(SharedSpark.get(), config(out, pairs(), 1, 4, 1, 6, 1e-3, 0, false, false));
-        Map<String, float[]> before = weights(Fixtures.model("llama-tiny"));
-        Map<String, float[]> after = weights(out);
+        Map<String, float[]> before = Fixtures.weights(Fixtures.model("llama-tiny"));
+        Map<String, float[]> after = Fixtures.weights(out);
         for (String name : before.keySet()) {
             float[] x = before.get(name);
             float[] y = after.get(name);
@@ -149,8 +147,8 @@ class TrainStageTest {
         Map<String, Object> summary = TrainStage.run(SharedSpark.get(),
                 config(crashed, pairs(), 1, 2, 1, 4, 1e-3, 2, true, false));
         assertEquals(2, summary.get("resumed_from_step"));
-        Map<String, float[]> a = weights(straight);
-        Map<String, float[]> b = weights(crashed);
+        Map<String, float[]> a = Fixtures.weights(straight);
+        Map<String, float[]> b = Fixtures.weights(crashed);
         for (String name : a.keySet()) {
             assertClose(a.get(name), b.get(name), 0, name);
         }
@@ -207,21 +205,9 @@ class TrainStageTest {
         assertEquals(2 + 3 + 4 + 5 + 4, m.get(0).get("response_tokens").asInt());
         assertEquals(0.0, m.get(0).get("lr").asDouble(), "warm-up starts at 0 as HF's scheduler does");
         assertTrue(m.get(2).get("loss").asDouble() < m.get(0).get("loss").asDouble(), "loss fell: " + m);
-        assertFalse(equal(weights(out), weights(Fixtures.model("llama-tiny"))));
+        assertFalse(equal(Fixtures.weights(out), Fixtures.weights(Fixtures.model("llama-tiny"))));
     }
 
-    static Map<String, float[]> weights(Path dir) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        try (Checkpoint c = Checkpoint.open(dir)) {
-            for (String name : c.names()) {
-                FloatBuffer b = c.readF32(name);
-                float[] f = new float[b.remaining()];
-                b.get(f);
-                out.put(name, f);
-            }
-        }
-        return out;
-    }
 
     private static boolean equal(Map<String, float[]> a, Map<String, float[]> b) {
         for (String name : a.keySet()) {
