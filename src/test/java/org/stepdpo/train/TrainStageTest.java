@@ -182,6 +182,21 @@ class TrainStageTest {
     }
 
     @Test
+    void plainDpoTrainsOnTheFullResponsesWithEos() {
+        Path out = tmp.resolve("dpo");
+        TrainConfig dpo = new TrainConfig(Fixtures.model("llama-tiny").toString(), pairs(), out.toString(), "dpo",
+                "plain", 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0),
+                new TrainConfig.Optim(1e-3, "constant", 0.0, 0.0, 1.0), 1, 4, 1, 1, 2, 0, 42, "allgather", null, 8,
+                "float32", false, false);
+        TrainStage.run(SharedSpark.get(), dpo);
+        List<JsonNode> m = new RunFiles(out).readMetrics();
+        assertEquals(Math.log(2), m.get(0).get("loss").asDouble(), 1e-5);
+        // the fixture's full responses equal its steps, plus EOS now: each sum has one more (negative) term
+        assertTrue(m.get(0).get("logps_chosen").asDouble() < -32.1046 - 0.5, m.get(0).toString());
+        assertTrue(m.get(1).get("loss").asDouble() < Math.log(2), "the update lowered the loss");
+    }
+
+    @Test
     void sftLowersTheResponseLossOnTheSameLoop() throws IOException {
         Path data = tmp.resolve("sft.jsonl");
         List<String> rows = new ArrayList<>();
