@@ -45,7 +45,6 @@ public final class TrainStage {
         Path out = ReferenceModel.localPath(config.out());
         HfConfig.load(ReferenceModel.localPath(config.model())); // fails fast naming config.json
         prepareOutput(out, config);
-        RunFiles.writeJsonAtomically(out.resolve(RunFiles.CONFIG), config.toMap());
         Map<String, Object> summary = new LinkedHashMap<>();
         Map<String, Object> timing = new LinkedHashMap<>();
         EncodeSpec spec = new EncodeSpec(config.model(), config.prompt(),
@@ -98,6 +97,10 @@ public final class TrainStage {
      */
     public static <T> List<Trainer.Report> train(JavaSparkContext jsc, TrainConfig config, TrainObjective<T> objective,
             List<T> examples) {
+        if (config.resume()) {
+            checkResumable(config, new Trainer<>(config, objective, examples).plan());
+        }
+        RunFiles.writeJsonAtomically(ReferenceModel.localPath(config.out()).resolve(RunFiles.CONFIG), config.toMap());
         Broadcast<List<T>> shared = jsc.broadcast(new ArrayList<>(examples));
         try {
             ClassTag<Trainer.Report> tag = ClassTag$.MODULE$.apply(Trainer.Report.class);
@@ -113,6 +116,26 @@ public final class TrainStage {
         } finally {
             shared.destroy();
         }
+    }
+
+    /**
+     * A checkpoint's step number is a data position only under the plan that wrote it: the same
+     * examples, global batch and seed (the split into workers may differ).
+     */
+    static void checkResumable(TrainConfig config, StepPlan plan) {
+        Path out = ReferenceModel.localPath(config.out());
+        new RunFiles(out).latestCheckpoint().ifPresent(dir -> {
+            com.fasterxml.jackson.databind.JsonNode state = RunFiles.readState(dir);
+            String was = state.path("examples").asInt() + " examples, global batch " + state.path("global_batch").asInt()
+                    + ", seed " + state.path("seed").asLong();
+            String now = plan.examples() + " examples, global batch " + plan.globalBatch() + ", seed " + plan.seed();
+            if (!was.equals(now)) {
+                throw new IllegalArgumentException("--resume: the checkpoint " + dir + " was written with " + was
+                        + ", this run has " + now + "; resume with the same data, --workers x --per-device-batch x "
+                        + "--grad-accum and --seed, or train into a new --out");
+            }
+            LOG.info("Resuming from {} (step {} of {})", dir, state.path("step").asInt(), plan.totalSteps());
+        });
     }
 
     /** Pairs with their reference log-probs, reused from the store where it has them. */

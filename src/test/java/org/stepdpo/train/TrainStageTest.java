@@ -152,6 +152,11 @@ class TrainStageTest {
         for (String name : a.keySet()) {
             assertClose(a.get(name), b.get(name), 0, name);
         }
+        // a different global batch cannot continue this run
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainStage.run(
+                SharedSpark.get(), config(crashed, pairs(), 1, 4, 1, 4, 1e-3, 2, true, false)));
+        assertTrue(e.getMessage().contains("global batch 2") && e.getMessage().contains("global batch 4"),
+                e.getMessage());
         List<JsonNode> m = new RunFiles(crashed).readMetrics();
         assertEquals(List.of(1, 2, 3, 4), m.stream().map(j -> j.get("step").asInt()).toList());
         assertEquals(new RunFiles(straight).readMetrics().get(3).get("loss").asDouble(), m.get(3).get("loss").asDouble(),
