@@ -102,23 +102,25 @@ public final class Trainer<T> {
                         sums[sums.length - 1] += objective.tokens(e);
                     }
                 }
-                float[] local = flatten(model);
-                long tx = System.nanoTime();
-                GradientExchange.Summed summed = exchange.sum(local, sums);
-                double exchangeS = (System.nanoTime() - tx) / 1e9;
-                exchangeSeconds += exchangeS;
                 double lr = schedule.at(step);
                 double gradNorm;
-                try (NDManager m = model.manager().newSubManager()) {
-                    Map<String, NDArray> grads = unflatten(model, summed.floats(), m);
+                double exchangeS;
+                double[] all;
+                Map<String, NDArray> grads = Autograd.gradients(model.weights());
+                try {
+                    long tx = System.nanoTime();
+                    all = sumAcrossWorkers(exchange, grads.values(), sums, BUCKET_FLOATS);
+                    exchangeS = (System.nanoTime() - tx) / 1e9;
                     gradNorm = GradClip.clip(grads.values(), config.optim().maxGradNorm());
                     if (Double.isFinite(gradNorm)) {
                         optimizer.step(grads, lr);
                     } else if (rank == 0) {
                         LOG.warn("step {}: the gradient norm is {}; the update is skipped", step + 1, gradNorm);
                     }
+                } finally {
+                    grads.values().forEach(NDArray::close); // handles only: the gradients stay with the parameters
                 }
-                double[] all = summed.doubles();
+                exchangeSeconds += exchangeS;
                 tokens += (long) sums[sums.length - 1];
                 double stepS = (System.nanoTime() - t0) / 1e9;
                 if (rank == 0) {
@@ -159,36 +161,56 @@ public final class Trainer<T> {
         }
     }
 
-    /** The accumulated gradients of all parameters, in {@code byName} order, as one vector. */
-    static float[] flatten(DecoderLM model) {
-        Map<String, NDArray> params = model.weights().byName();
-        long size = 0;
-        for (NDArray p : params.values()) {
-            size += p.size();
+    /**
+     * Replaces every worker's gradients by their sum over all workers, in place, and returns the
+     * summed metric sums. Gradients travel in buckets of whole tensors of at most {@code bucketFloats}
+     * floats (a larger tensor goes alone; one exchange round each; the metric sums ride with the
+     * first), so that no vector the size of the model is built. With one worker nothing moves.
+     */
+    static double[] sumAcrossWorkers(GradientExchange exchange, java.util.Collection<NDArray> grads, double[] sums,
+            long bucketFloats) {
+        if (exchange.size() == 1) {
+            return sums;
         }
-        float[] flat = new float[Math.toIntExact(size)];
-        int at = 0;
-        for (NDArray p : params.values()) {
-            try (NDArray g = p.getGradient()) {
-                float[] part = g.toFloatArray();
-                System.arraycopy(part, 0, flat, at, part.length);
-                at += part.length;
+        double[] summedSums = null;
+        List<NDArray> bucket = new ArrayList<>();
+        long floats = 0;
+        List<NDArray> all = new ArrayList<>(grads);
+        for (int i = 0; i < all.size(); i++) {
+            bucket.add(all.get(i));
+            floats += all.get(i).size();
+            boolean last = i == all.size() - 1;
+            if (last || floats + all.get(i + 1).size() > bucketFloats) {
+                double[] s = exchangeBucket(exchange, bucket, floats, summedSums == null ? sums : new double[0]);
+                if (summedSums == null) {
+                    summedSums = s;
+                }
+                bucket.clear();
+                floats = 0;
             }
         }
-        return flat;
+        return summedSums;
     }
 
-    /** Splits a flat gradient vector into arrays shaped like the parameters, in {@code manager}. */
-    static Map<String, NDArray> unflatten(DecoderLM model, float[] flat, NDManager manager) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
+    /** Floats per exchange round (64 MiB). */
+    static final long BUCKET_FLOATS = 1L << 24;
+
+    private static double[] exchangeBucket(GradientExchange exchange, List<NDArray> bucket, long floats, double[] sums) {
+        float[] flat = new float[Math.toIntExact(floats)];
         int at = 0;
-        for (Map.Entry<String, NDArray> e : model.weights().byName().entrySet()) {
-            Shape shape = e.getValue().getShape();
-            int n = Math.toIntExact(shape.size());
-            out.put(e.getKey(), manager.create(java.nio.FloatBuffer.wrap(flat, at, n), shape));
+        for (NDArray g : bucket) {
+            float[] part = g.toFloatArray();
+            System.arraycopy(part, 0, flat, at, part.length);
+            at += part.length;
+        }
+        GradientExchange.Summed summed = exchange.sum(flat, sums);
+        at = 0;
+        for (NDArray g : bucket) {
+            int n = Math.toIntExact(g.size());
+            g.set(java.nio.FloatBuffer.wrap(summed.floats(), at, n));
             at += n;
         }
-        return out;
+        return summed.doubles();
     }
 
     /** One {@code metrics.jsonl} line from the summed metrics of all workers. */
