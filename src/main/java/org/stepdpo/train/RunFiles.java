@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -158,11 +157,5 @@ public final class RunFiles {
             throw new UncheckedIOException("cannot read " + file, e);
         }
         return lines;
-    }
-
-    /** The step number of a {@code step-N} folder name, or -1. */
-    static int stepOf(Path dir) {
-        Matcher m = STEP_DIR.matcher(dir.getFileName().toString());
-        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
     }
 }
