@@ -105,19 +105,20 @@ public final class Trainer<T> {
                 double gradNorm;
                 double exchangeS;
                 double[] all;
-                Map<String, NDArray> grads = Autograd.gradients(model.weights());
-                try {
+                Map<String, NDArray> local = Autograd.gradients(model.weights());
+                try (NDManager m = model.manager().newSubManager()) {
                     long tx = System.nanoTime();
-                    all = sumAcrossWorkers(exchange, grads.values(), sums, BUCKET_FLOATS);
+                    Summed summed = sumAcrossWorkers(exchange, local, sums, BUCKET_FLOATS, m);
                     exchangeS = (System.nanoTime() - tx) / 1e9;
-                    gradNorm = GradClip.clip(grads.values(), config.optim().maxGradNorm());
+                    all = summed.sums();
+                    gradNorm = GradClip.clip(summed.grads().values(), config.optim().maxGradNorm());
                     if (Double.isFinite(gradNorm)) {
-                        optimizer.step(grads, lr);
+                        optimizer.step(summed.grads(), lr);
                     } else if (rank == 0) {
                         LOG.warn("step {}: the gradient norm is {}; the update is skipped", step + 1, gradNorm);
                     }
                 } finally {
-                    grads.values().forEach(NDArray::close); // handles only: the gradients stay with the parameters
+                    local.values().forEach(NDArray::close); // handles only: the gradients stay with the parameters
                 }
                 exchangeSeconds += exchangeS;
                 tokens += (long) sums[sums.length - 1];
@@ -160,27 +161,32 @@ public final class Trainer<T> {
         }
     }
 
+    /** The gradients summed over all workers, by parameter name, and the summed metric sums. */
+    record Summed(Map<String, NDArray> grads, double[] sums) {}
+
     /**
-     * Replaces every worker's gradients by their sum over all workers, in place, and returns the
-     * summed metric sums. Gradients travel in buckets of whole tensors of at most {@code bucketFloats}
-     * floats (a larger tensor goes alone; one exchange round each; the metric sums ride with the
-     * first), so that no vector the size of the model is built. With one worker nothing moves.
+     * Sums every worker's gradients and metric sums over all workers. Gradients travel in buckets of
+     * whole tensors of at most {@code bucketFloats} floats (a larger tensor goes alone; one exchange
+     * round each; the metric sums ride with the first), so that no vector the size of the model is
+     * built; the sums come back as new arrays in {@code manager}. With one worker nothing moves and the
+     * given gradients are the result.
      */
-    static double[] sumAcrossWorkers(GradientExchange exchange, java.util.Collection<NDArray> grads, double[] sums,
-            long bucketFloats) {
+    static Summed sumAcrossWorkers(GradientExchange exchange, Map<String, NDArray> grads, double[] sums,
+            long bucketFloats, NDManager manager) {
         if (exchange.size() == 1) {
-            return sums;
+            return new Summed(grads, sums);
         }
+        Map<String, NDArray> out = new LinkedHashMap<>();
         double[] summedSums = null;
-        List<NDArray> bucket = new ArrayList<>();
+        List<Map.Entry<String, NDArray>> all = new ArrayList<>(grads.entrySet());
+        List<Map.Entry<String, NDArray>> bucket = new ArrayList<>();
         long floats = 0;
-        List<NDArray> all = new ArrayList<>(grads);
         for (int i = 0; i < all.size(); i++) {
             bucket.add(all.get(i));
-            floats += all.get(i).size();
-            boolean last = i == all.size() - 1;
-            if (last || floats + all.get(i + 1).size() > bucketFloats) {
-                double[] s = exchangeBucket(exchange, bucket, floats, summedSums == null ? sums : new double[0]);
+            floats += all.get(i).getValue().size();
+            if (i == all.size() - 1 || floats + all.get(i + 1).getValue().size() > bucketFloats) {
+                double[] s = exchangeBucket(exchange, bucket, floats, summedSums == null ? sums : new double[0],
+                        manager, out);
                 if (summedSums == null) {
                     summedSums = s;
                 }
@@ -188,25 +194,28 @@ public final class Trainer<T> {
                 floats = 0;
             }
         }
-        return summedSums;
+        return new Summed(out, summedSums);
     }
 
     /** Floats per exchange round (64 MiB). */
     static final long BUCKET_FLOATS = 1L << 24;
 
-    private static double[] exchangeBucket(GradientExchange exchange, List<NDArray> bucket, long floats, double[] sums) {
+    private static double[] exchangeBucket(GradientExchange exchange, List<Map.Entry<String, NDArray>> bucket,
+            long floats, double[] sums, NDManager manager, Map<String, NDArray> out) {
         float[] flat = new float[Math.toIntExact(floats)];
         int at = 0;
-        for (NDArray g : bucket) {
-            float[] part = g.toFloatArray();
+        for (Map.Entry<String, NDArray> g : bucket) {
+            float[] part = g.getValue().toFloatArray();
             System.arraycopy(part, 0, flat, at, part.length);
             at += part.length;
         }
         GradientExchange.Summed summed = exchange.sum(flat, sums);
         at = 0;
-        for (NDArray g : bucket) {
-            int n = Math.toIntExact(g.size());
-            g.set(java.nio.FloatBuffer.wrap(summed.floats(), at, n));
+        for (Map.Entry<String, NDArray> g : bucket) {
+            int n = Math.toIntExact(g.getValue().size());
+            // a new array (copied from the slice): NDArray.set(Buffer) would make the gradient point at
+            // a Java buffer instead of copying into it
+            out.put(g.getKey(), manager.create(java.nio.FloatBuffer.wrap(summed.floats(), at, n), g.getValue().getShape()));
             at += n;
         }
         return summed.doubles();

@@ -9,7 +9,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.stepdpo.spark.GradientExchange;
 
@@ -52,17 +54,17 @@ class GradientBucketsTest {
     @Test
     void tensorsTravelInBucketsAndTheSumsReplaceTheGradients() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            List<NDArray> grads = new ArrayList<>();
+            Map<String, NDArray> grads = new LinkedHashMap<>();
             int[] sizes = {3, 4, 1, 2, 7};
             int start = 0;
-            for (int n : sizes) {
-                grads.add(m.arange(start, start + n).toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
-                start += n;
+            for (int i = 0; i < sizes.length; i++) {
+                NDArray g = m.arange(start, start + sizes[i]).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                grads.put("t" + i, i == 4 ? g.reshape(new Shape(7, 1)) : g);
+                start += sizes[i];
             }
-            grads.set(4, grads.get(4).reshape(new Shape(7, 1)));
             TwinWorker twin = new TwinWorker();
-            double[] sums = Trainer.sumAcrossWorkers(twin, grads, new double[] {1.5, 2}, 5);
-            assertArrayEquals(new double[] {3, 4}, sums);
+            Trainer.Summed summed = Trainer.sumAcrossWorkers(twin, grads, new double[] {1.5, 2}, 5, m);
+            assertArrayEquals(new double[] {3, 4}, summed.sums());
             // 3 | 4 1 | 2 | 7 (alone, larger than a bucket)
             assertEquals(List.of(3, 5, 2, 7), twin.floatsPerRound);
             assertEquals(List.of(2, 0, 0, 0), twin.doublesPerRound, "the metric sums ride with the first round");
@@ -72,10 +74,11 @@ class GradientBucketsTest {
                 for (int j = 0; j < expected.length; j++) {
                     expected[j] = start + j + 1f;
                 }
-                assertArrayEquals(expected, grads.get(i).toFloatArray(), "tensor " + i);
+                assertArrayEquals(expected, summed.grads().get("t" + i).toFloatArray(), "tensor " + i);
+                assertEquals(start, grads.get("t" + i).getFloat(0), "this worker's own gradients are left alone");
                 start += sizes[i];
             }
-            assertEquals(new Shape(7, 1), grads.get(4).getShape());
+            assertEquals(new Shape(7, 1), summed.grads().get("t4").getShape());
         }
     }
 
@@ -88,7 +91,10 @@ class GradientBucketsTest {
             }
         };
         double[] sums = {1, 2};
-        assertSame(sums, Trainer.sumAcrossWorkers(alone, List.of(), sums, 5));
+        Map<String, NDArray> none = Map.of();
+        Trainer.Summed summed = Trainer.sumAcrossWorkers(alone, none, sums, 5, null);
+        assertSame(sums, summed.sums());
+        assertSame(none, summed.grads());
         assertEquals(List.of(), alone.floatsPerRound);
     }
 }
