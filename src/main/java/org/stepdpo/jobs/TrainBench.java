@@ -89,11 +89,11 @@ public final class TrainBench implements Callable<Integer> {
         List<PreferenceExample> pairs = pairs(global, config.vocabSize());
         SparkSession spark = SparkSessions.getOrCreate("TrainBench");
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            double peak = Bench.matmulPeakGflops(m, 5);
+            double peak = Bench.matmulPeakGflops(m, 10);
             Files.createDirectories(run);
             TrainStage.train(JavaSparkContext.fromSparkContext(spark.sparkContext()), tc,
                     new PreferenceObjective(tc.loss()), pairs);
-            peak = Math.max(peak, Bench.matmulPeakGflops(m, 5));
+            peak = Math.max(peak, Bench.matmulPeakGflops(m, 10));
             System.out.println(JSON.writeValueAsString(report(config, new RunFiles(run).readMetrics(), peak)));
             return 0;
         } finally {
