@@ -22,7 +22,7 @@ public final class SftJob implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         return TrainStepDpoJob.run("SftJob", config());
     }
 

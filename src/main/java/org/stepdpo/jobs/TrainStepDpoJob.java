@@ -52,18 +52,18 @@ public final class TrainStepDpoJob implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         return run("TrainStepDpoJob", config());
     }
 
     /** Runs a training configuration in a Spark session and prints where the results are. */
-    static int run(String app, TrainConfig config) {
+    static int run(String app, TrainConfig config) throws java.io.IOException {
         SparkSession spark = SparkSessions.getOrCreate(app);
         try {
             Map<String, Object> summary = TrainStage.run(spark, config);
             System.out.println("model: " + config.out());
             System.out.println("metrics: " + config.out() + "/metrics.jsonl");
-            System.out.println("summary: " + summary);
+            System.out.println("summary: " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(summary));
             return 0;
         } finally {
             spark.stop();

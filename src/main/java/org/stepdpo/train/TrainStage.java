@@ -81,8 +81,8 @@ public final class TrainStage {
         summary.put("resumed_from_step", reports.isEmpty() ? 0 : reports.get(0).firstStep());
         summary.put("workers", config.workers());
         summary.put("tokens", tokens);
-        timing.put("train_s", trainS);
-        timing.put("exchange_s", exchangeS);
+        timing.put("train_s", Math.round(trainS * 100) / 100.0);
+        timing.put("exchange_s", Math.round(exchangeS * 100) / 100.0);
         timing.put("total_s", seconds(t0));
         summary.put("timing", timing);
         RunFiles.writeJsonAtomically(out.resolve(SUMMARY), summary);
@@ -153,7 +153,7 @@ public final class TrainStage {
             examples.add(new PreferenceExample(p.prompt(), p.chosen(), p.rejected(), logps[0], logps[1]));
         }
         summary.put("reference", Map.of("reused", ref.reused(), "scored", ref.scored()));
-        timing.put("reference_s", ref.seconds());
+        timing.put("reference_s", Math.round(ref.seconds() * 100) / 100.0);
         return examples;
     }
 
