@@ -1,7 +1,6 @@
 package org.stepdpo.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
@@ -63,8 +62,8 @@ final class Attention {
 
     /**
      * Autograd off: one matmul for q, k and v, one rotation for q and k, intermediates updated in
-     * place, slices as views in one native call ({@link Views}), and no
-     * bias when the pass has none (one new token and no padding).
+     * place, slices as views in one native call ({@link Views}), and no bias when the pass has none
+     * (one new token and no padding).
      */
     private NDArray inference(DecoderWeights.Layer w, int index, NDArray x, DecoderLM.Pass s) {
         int heads = config.numHeads();
@@ -72,9 +71,12 @@ final class Attention {
         int all = heads + 2 * kvHeads;
         NDArray qkv = Linear.inference(x, w.qkv().weight(), w.qkv().bias(), cpu);
         qkv = s.t() == 1 ? qkv.reshape(s.b(), all, 1, config.headDim()) : split(qkv, s, all); // [B, nH + 2 nKv, T, d]
-        NDList qk = Rope.rotate(Views.range(qkv, 1, 0, heads + kvHeads), s.cos(), s.sin()).split(new long[] {heads}, 1);
-        NDArray q = scaleQueries ? qk.get(0).muli(scale) : qk.get(0);
-        NDArray k = qk.get(1);
+        NDArray qk = Rope.rotate(Views.range(qkv, 1, 0, heads + kvHeads), s.cos(), s.sin());
+        NDArray q = Views.range(qk, 1, 0, heads);
+        if (scaleQueries) {
+            q.muli(scale);
+        }
+        NDArray k = Views.range(qk, 1, heads, heads + kvHeads);
         NDArray v = Views.range(qkv, 1, heads + kvHeads, all);
         if (s.cache() != null) {
             NDArray[] kv = s.cache().append(index, k, v);

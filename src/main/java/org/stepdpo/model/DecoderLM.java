@@ -2,7 +2,6 @@ package org.stepdpo.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -153,9 +152,8 @@ public final class DecoderLM implements AutoCloseable {
 
     /**
      * What every block of one forward pass shares: batch size, length, RoPE tables [B, 1, T, d] (the
-     * sine signed for {@link Rope#rotate} when not recording),
-     * the attention bias [B, 1, T, Tk] (null when it would add nothing, without recording only) and
-     * the cache. With autograd recording, every op is out of place and each HF projection is its own
+     * sine signed for {@link Rope#rotate} when not recording), the attention bias [B, 1, T, Tk] (null
+     * when it would add nothing, without recording only) and the cache. With autograd recording, every op is out of place and each HF projection is its own
      * matmul, so gradients reach the HF-named parameters; without it, stacked projections run as one
      * matmul and intermediates are updated in place.
      */
@@ -213,9 +211,8 @@ public final class DecoderLM implements AutoCloseable {
         }
         long ffn = config.intermediateSize();
         NDArray gateUp = Linear.inference(x, w.gateUp().weight(), w.gateUp().bias(), cpu); // [rows, 2F]
-        NDList halves = gateUp.split(new long[] {ffn}, 1); // views
-        NDArray gate = halves.get(0);
-        NDArray up = halves.get(1);
+        NDArray gate = Views.range(gateUp, 1, 0, ffn);
+        NDArray up = Views.range(gateUp, 1, ffn, 2 * ffn);
         return Linear.inference(Activation.sigmoid(gate).muli(gate).muli(up), w.down(), w.downBias(), cpu);
     }
 
