@@ -2,7 +2,6 @@ package org.stepdpo.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 
 /**
@@ -15,35 +14,33 @@ final class Attention {
     private final boolean cpu;
     /** 1 / sqrt(head_dim) as a scalar array, created once rather than on every call. */
     private final NDArray scale;
+    /**
+     * Whether the scale is a power of two (head_dim 4, 16, 64, 256...): then scaling q instead of
+     * the scores, which are larger, gives the same bits.
+     */
+    private final boolean scaleQueries;
 
     Attention(HfConfig config, NDManager manager, DataType dtype, boolean cpu) {
         this.config = config;
         this.scale = manager.create(1.0 / Math.sqrt(config.headDim()));
+        int log2 = Integer.numberOfTrailingZeros(config.headDim());
+        this.scaleQueries = Integer.bitCount(config.headDim()) == 1 && log2 % 2 == 0;
         this.dtype = dtype;
         this.cpu = cpu;
     }
 
     /** The attention output [B*T, H] for normed rows {@code x} [B*T, H] of block {@code index}. */
     NDArray apply(DecoderWeights.Layer w, int index, NDArray x, DecoderLM.Pass s) {
+        return s.recording() ? recorded(w, index, x, s) : inference(w, index, x, s);
+    }
+
+    /** Every op out of place and each HF projection its own matmul, so gradients reach the parameters. */
+    private NDArray recorded(DecoderWeights.Layer w, int index, NDArray x, DecoderLM.Pass s) {
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
-        int hd = config.headDim();
-        int group = config.groupSize();
-        NDArray q;
-        NDArray k;
-        NDArray v; // each [B, n, T, d]
-        if (s.recording()) {
-            q = Rope.apply(split(Linear.apply(x, w.q(), w.qkv().partBias(0)), s, heads), s.cos(), s.sin(), false);
-            k = Rope.apply(split(Linear.apply(x, w.k(), w.qkv().partBias(1)), s, kvHeads), s.cos(), s.sin(), false);
-            v = split(Linear.apply(x, w.v(), w.qkv().partBias(2)), s, kvHeads);
-        } else {
-            // one matmul for q, k and v, one rotation for q and k: [B, nH + 2 nKv, T, d]
-            NDArray qkv = split(Linear.inference(x, w.qkv().weight(), w.qkv().bias(), cpu), s, heads + 2 * kvHeads);
-            NDArray qk = Rope.apply(qkv.get(heads(0, heads + kvHeads)), s.cos(), s.sin(), true);
-            q = qk.get(heads(0, heads));
-            k = qk.get(heads(heads, heads + kvHeads));
-            v = qkv.get(heads(heads + kvHeads, heads + 2 * kvHeads));
-        }
+        NDArray q = Rope.apply(split(Linear.apply(x, w.q(), w.qkv().partBias(0)), s, heads), s.cos(), s.sin(), false);
+        NDArray k = Rope.apply(split(Linear.apply(x, w.k(), w.qkv().partBias(1)), s, kvHeads), s.cos(), s.sin(), false);
+        NDArray v = split(Linear.apply(x, w.v(), w.qkv().partBias(2)), s, kvHeads); // each [B, n, T, d]
         if (s.cache() != null) {
             NDArray[] kv = s.cache().append(index, k, v);
             k = kv[0];
@@ -51,33 +48,80 @@ final class Attention {
         }
         NDArray keysT = k.transpose(0, 1, 3, 2); // [B, nKv, d, Tk]
         long tk = keysT.getShape().get(3);
-        // grouped-query attention without copying keys: the `group` query heads of each kv head
-        // are stacked along time: [B, nKv, group*T, d] x [B, nKv, d, Tk] -> [B, nKv, group*T, Tk]
-        NDArray scores = q.reshape(s.b(), kvHeads, group * s.t(), hd).matMul(keysT)
-                .reshape(s.b(), heads, s.t(), tk); // [B, nH, T, Tk]
+        NDArray scores = groupedScores(q, keysT, s).reshape(s.b(), heads, s.t(), tk); // [B, nH, T, Tk]
         if (dtype != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
-        NDArray probs = (s.recording() ? scores.mul(scale).add(s.bias()) : scores.muli(scale).addi(s.bias()))
-                .softmax(-1);
+        NDArray probs = scores.mul(scale).add(s.bias()).softmax(-1);
         if (dtype != DataType.FLOAT32) {
             probs = probs.toType(dtype, false);
         }
-        NDArray context = probs.reshape(s.b(), kvHeads, group * s.t(), tk).matMul(v); // [B, nKv, group*T, d]
-        if (s.t() > 1) { // [B, nH, T, d] -> [B, T, nH, d]; with one token the order is already right
-            context = context.reshape(s.b(), heads, s.t(), hd).transpose(0, 2, 1, 3);
+        NDArray context = probs.reshape(s.b(), kvHeads, (long) config.groupSize() * s.t(), tk).matMul(v);
+        return Linear.apply(merge(context, s), w.o(), w.oBias());
+    }
+
+    /**
+     * Autograd off: one matmul for q, k and v, one rotation for q and k, intermediates updated in
+     * place, slices as views in one native call ({@link Views}), and no bias when the pass has none
+     * (one new token and no padding).
+     */
+    private NDArray inference(DecoderWeights.Layer w, int index, NDArray x, DecoderLM.Pass s) {
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int all = heads + 2 * kvHeads;
+        NDArray qkv = Linear.inference(x, w.qkv().weight(), w.qkv().bias(), cpu);
+        qkv = s.t() == 1 ? qkv.reshape(s.b(), all, 1, config.headDim()) : split(qkv, s, all); // [B, nH + 2 nKv, T, d]
+        NDArray qk = Rope.rotate(Views.range(qkv, 1, 0, heads + kvHeads), s.cos(), s.sin());
+        NDArray q = Views.range(qk, 1, 0, heads);
+        if (scaleQueries) {
+            q.muli(scale);
         }
-        context = context.reshape(s.b() * s.t(), (long) heads * hd);
-        return s.recording() ? Linear.apply(context, w.o(), w.oBias()) : Linear.inference(context, w.o(), w.oBias(), cpu);
+        NDArray k = Views.range(qk, 1, heads, heads + kvHeads);
+        NDArray v = Views.range(qkv, 1, heads + kvHeads, all);
+        if (s.cache() != null) {
+            NDArray[] kv = s.cache().append(index, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        NDArray scores = groupedScores(q, k.transpose(0, 1, 3, 2), s); // [B, nKv, group*T, Tk]
+        if (dtype != DataType.FLOAT32) {
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
+        if (!scaleQueries) {
+            scores.muli(scale);
+        }
+        if (s.bias() != null) { // added through a [B, nH, T, Tk] view (with one token the shapes broadcast)
+            long tk = scores.getShape().get(3);
+            (s.t() == 1 ? scores : scores.reshape(s.b(), heads, s.t(), tk)).addi(s.bias());
+        }
+        NDArray probs = scores.softmax(-1);
+        if (dtype != DataType.FLOAT32) {
+            probs = probs.toType(dtype, false);
+        }
+        return Linear.inference(merge(probs.matMul(v), s), w.o(), w.oBias(), cpu);
+    }
+
+    /**
+     * Grouped-query scores without copying keys: the {@code group} query heads of each kv head are
+     * stacked along time: [B, nKv, group*T, d] x [B, nKv, d, Tk] -> [B, nKv, group*T, Tk].
+     */
+    private NDArray groupedScores(NDArray q, NDArray keysT, DecoderLM.Pass s) {
+        return q.reshape(s.b(), config.numKvHeads(), (long) config.groupSize() * s.t(), config.headDim()).matMul(keysT);
+    }
+
+    /** Context [B, nKv, group*T, d] as rows [B*T, nH*d]. */
+    private NDArray merge(NDArray context, DecoderLM.Pass s) {
+        long width = (long) config.numHeads() * config.headDim();
+        if (s.t() == 1) { // with one token the order is already [B, nH, d]
+            return context.reshape(s.b(), width);
+        }
+        // [B, nH, T, d] -> [B, T, nH, d]
+        return context.reshape(s.b(), config.numHeads(), s.t(), config.headDim()).transpose(0, 2, 1, 3)
+                .reshape(s.b() * s.t(), width);
     }
 
     /** [B*T, n*d] -> [B, n, T, d] */
     private NDArray split(NDArray projected, DecoderLM.Pass s, int n) {
         return projected.reshape(s.b(), s.t(), n, config.headDim()).transpose(0, 2, 1, 3);
-    }
-
-    /** Heads {@code from} (inclusive) to {@code to} (exclusive) of a [B, n, T, d] array. */
-    private static NDIndex heads(long from, long to) {
-        return new NDIndex().addAllDim().addSliceDim(from, to);
     }
 }

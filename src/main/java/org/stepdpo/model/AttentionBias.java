@@ -17,6 +17,14 @@ final class AttentionBias {
     private AttentionBias() {}
 
     /**
+     * Whether one new query token may attend to all {@code mask} [B, Tk] keys: none is padding and a
+     * sliding window, if any, covers them all. Its bias would then be all zeros.
+     */
+    static boolean allVisible(NDArray mask, int window) {
+        return (window <= 0 || mask.getShape().get(1) <= window) && mask.min().getFloat() >= 1f;
+    }
+
+    /**
      * @param mask   [B, Tk]: 1 for real tokens, 0 for padding
      * @param t      query tokens (the last {@code t} keys)
      * @param window sliding window in tokens, 0 for none

@@ -128,7 +128,8 @@ public final class DecoderLM implements AutoCloseable {
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
         NDArray rows = blocks(ids, positions, mask, cache); // [B*T, H]
-        NDArray last = rows.reshape(b, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1));
+        NDArray last = t == 1 ? rows
+                : rows.reshape(b, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1));
         return logits(rmsNorm(last, weights.finalNorm, !JniUtils.isGradMode())); // [B, vocab]
     }
 
@@ -150,10 +151,11 @@ public final class DecoderLM implements AutoCloseable {
     }
 
     /**
-     * What every block of one forward pass shares: batch size, length, RoPE tables [B, 1, T, d],
-     * the attention bias [B, 1, T, Tk] and the cache. With autograd recording, every op is out of
-     * place and each HF projection is its own matmul, so gradients reach the HF-named parameters;
-     * without it, stacked projections run as one matmul and intermediates are updated in place.
+     * What every block of one forward pass shares: batch size, length, RoPE tables [B, 1, T, d] (the
+     * sine signed for {@link Rope#rotate} when not recording), the attention bias [B, 1, T, Tk] (null
+     * when it would add nothing, without recording only) and the cache. With autograd recording, every op is out of place and each HF projection is its own
+     * matmul, so gradients reach the HF-named parameters; without it, stacked projections run as one
+     * matmul and intermediates are updated in place.
      */
     record Pass(long b, long t, NDArray cos, NDArray sin, NDArray bias, KvCache cache, boolean recording) {}
 
@@ -162,9 +164,11 @@ public final class DecoderLM implements AutoCloseable {
         NDArray fullMask = cache == null ? mask : cache.extendMask(mask);
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
-        NDArray[] cosSin = rope.tables(positions, dtype);
-        Pass pass = new Pass(b, t, cosSin[0], cosSin[1], AttentionBias.of(fullMask, t, config.slidingWindow()), cache,
-                JniUtils.isGradMode());
+        boolean recording = JniUtils.isGradMode();
+        NDArray[] cosSin = rope.tables(positions, dtype, !recording);
+        NDArray bias = !recording && t == 1 && AttentionBias.allVisible(fullMask, config.slidingWindow()) ? null
+                : AttentionBias.of(fullMask, t, config.slidingWindow());
+        Pass pass = new Pass(b, t, cosSin[0], cosSin[1], bias, cache, recording);
         NDArray x = ids.getNDArrayInternal().embedding(ids.reshape(b * t), weights.embed, SparseFormat.DENSE)
                 .singletonOrThrow(); // [B*T, H]
         for (int i = 0; i < weights.layers.size(); i++) {
@@ -207,8 +211,8 @@ public final class DecoderLM implements AutoCloseable {
         }
         long ffn = config.intermediateSize();
         NDArray gateUp = Linear.inference(x, w.gateUp().weight(), w.gateUp().bias(), cpu); // [rows, 2F]
-        NDArray gate = gateUp.get(new NDIndex().addAllDim().addSliceDim(0, ffn));
-        NDArray up = gateUp.get(new NDIndex().addAllDim().addSliceDim(ffn, 2 * ffn));
+        NDArray gate = Views.range(gateUp, 1, 0, ffn);
+        NDArray up = Views.range(gateUp, 1, ffn, 2 * ffn);
         return Linear.inference(Activation.sigmoid(gate).muli(gate).muli(up), w.down(), w.downBias(), cpu);
     }
 

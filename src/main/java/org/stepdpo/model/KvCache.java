@@ -3,7 +3,6 @@ package org.stepdpo.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -47,8 +46,8 @@ public final class KvCache implements AutoCloseable {
                     newMask.getDevice()));
         }
         ensureCapacity(length + t);
-        mask.set(new NDIndex(":, {}:{}", length, length + t), newMask);
-        return mask.get(new NDIndex(":, :{}", length + t));
+        Views.write(mask, 1, length, newMask);
+        return Views.range(mask, 1, 0, length + t);
     }
 
     /** Writes this step's keys and values [B, nKv, T, d] for {@code layer}; returns views of all cached ones. */
@@ -59,11 +58,9 @@ public final class KvCache implements AutoCloseable {
             keys[layer] = own(manager.zeros(shape, k.getDataType(), k.getDevice()));
             values[layer] = own(manager.zeros(shape, v.getDataType(), v.getDevice()));
         }
-        NDIndex slot = new NDIndex().addAllDim(2).addSliceDim(length, length + t);
-        keys[layer].set(slot, k);
-        values[layer].set(slot, v);
-        NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, length + t);
-        return new NDArray[] {keys[layer].get(filled), values[layer].get(filled)};
+        Views.write(keys[layer], 2, length, k);
+        Views.write(values[layer], 2, length, v);
+        return new NDArray[] {Views.range(keys[layer], 2, 0, length + t), Views.range(values[layer], 2, 0, length + t)};
     }
 
     /** Marks the {@code t} tokens of the step just written as cached. */

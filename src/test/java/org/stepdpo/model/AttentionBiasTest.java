@@ -1,6 +1,8 @@
 package org.stepdpo.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -29,6 +31,18 @@ class AttentionBiasTest {
             assertArrayEquals(new float[] {M, 0, 0, 0, 0, 0, 0, 0}, AttentionBias.of(mask, 1, 0).toFloatArray());
             assertArrayEquals(new float[] {M, 0, 0, 0, 0, 0, 0, 0}, AttentionBias.of(mask, 1, 4).toFloatArray());
             assertArrayEquals(new float[] {M, M, 0, 0, M, M, 0, 0}, AttentionBias.of(mask, 1, 2).toFloatArray());
+        }
+    }
+
+    @Test
+    void oneNewTokenNeedsNoBiasOnlyWithoutPaddingAndWithinTheWindow() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray none = m.create(new float[] {1, 1, 1, 1, 1, 1}).reshape(2, 3);
+            NDArray padded = m.create(new float[] {1, 1, 1, 0, 1, 1}).reshape(2, 3);
+            assertTrue(AttentionBias.allVisible(none, 0));
+            assertTrue(AttentionBias.allVisible(none, 3));
+            assertFalse(AttentionBias.allVisible(none, 2), "the window leaves out the first key");
+            assertFalse(AttentionBias.allVisible(padded, 0));
         }
     }
 }

@@ -113,6 +113,56 @@ class InferencePathTest {
         }
     }
 
+    /** head_dim 16: the scale 1/4 is a power of two, so the inference path scales the queries instead of the scores. */
+    @Test
+    void queriesScaledByAPowerOfTwoGiveTheLogitsOfTheRecordingPath() {
+        HfConfig c = RandomModel.config("hidden=64,layers=2,heads=4,kv_heads=2,vocab=64", 64);
+        try (DecoderLM model = DecoderLM.create(c, RandomModel.weights(5), Device.cpu(), DataType.FLOAT32);
+                NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache(16)) {
+            int[][] seqs = rows(3, 12, 64, 8);
+            Batch b = Batch.leftPadded(m, seqs, 0);
+            float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
+            float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
+            DecoderLMTest.assertClose(plain, fast, 1e-5, "head_dim 16");
+            // and through the cache: all but the last token, then the last one alone
+            int[][] heads = new int[seqs.length][];
+            long[] ids = new long[seqs.length];
+            long[] pos = new long[seqs.length];
+            for (int r = 0; r < seqs.length; r++) {
+                heads[r] = java.util.Arrays.copyOf(seqs[r], seqs[r].length - 1);
+                ids[r] = seqs[r][seqs[r].length - 1];
+                pos[r] = seqs[r].length - 1;
+            }
+            Batch first = Batch.leftPadded(m, heads, 0);
+            Shape one = new Shape(seqs.length, 1);
+            float[] step = withGradMode(false, () -> {
+                model.lastLogits(first.ids(), first.positions(), first.mask(), cache);
+                return model.lastLogits(m.create(ids, one), m.create(pos, one), m.ones(one), cache);
+            });
+            float[] expected = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null)
+                    .get(new NDIndex(":, -1, :")));
+            DecoderLMTest.assertClose(expected, step, 1e-5, "head_dim 16, cached step");
+        }
+    }
+
+    /** The inference rotation, with the sine's signs on the table, is rotate-half's to the bit. */
+    @Test
+    void rotateWithTheSignedSineEqualsRotateHalf() {
+        HfConfig c = RandomModel.config("hidden=64,layers=1,heads=4,kv_heads=2,vocab=32", 64);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Rope rope = new Rope(c, m);
+            NDArray positions = m.create(new long[] {0, 3, 7, 1, 2, 50}, new Shape(2, 3));
+            NDArray x = m.randomUniform(-2, 2, new Shape(2, 4, 3, 16));
+            NDArray[] plain = rope.tables(positions, DataType.FLOAT32, false);
+            NDArray[] signed = rope.tables(positions, DataType.FLOAT32, true);
+            float[] expected = Rope.apply(x, plain[0], plain[1], false).toFloatArray();
+            assertArrayEquals(expected, Rope.rotate(x, signed[0], signed[1]).toFloatArray());
+            // position 0 leaves a vector as it is
+            assertArrayEquals(Views.range(Views.range(x, 0, 0, 1), 2, 0, 1).toFloatArray(),
+                    Views.range(Views.range(Rope.rotate(x, signed[0], signed[1]), 0, 0, 1), 2, 0, 1).toFloatArray());
+        }
+    }
+
     @Test
     void greedyOnTheDevicePicksTheJavaArgMaxOfEachRow() {
         try (DecoderLM model = DecoderLM.load(Fixtures.model("llama-tiny"), Device.cpu(), DataType.FLOAT32);
