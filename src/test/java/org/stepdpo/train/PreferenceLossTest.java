@@ -66,10 +66,13 @@ class PreferenceLossTest {
             NDArray pr = m.create(PR);
             pc.setRequiresGradient(true);
             pr.setRequiresGradient(true);
-            PreferenceLoss.Result r = Autograd.recording(() -> PreferenceLoss.compute(pc, pr, m.create(RC),
-                    m.create(RR), new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.5, 0)));
+            PreferenceLoss.Result r = Autograd.recording(() -> {
+                PreferenceLoss.Result result = PreferenceLoss.compute(pc, pr, m.create(RC), m.create(RR),
+                        new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.5, 0));
+                Autograd.backward(result.losses().sum());
+                return result;
+            });
             assertFalse(ai.djl.pytorch.jni.JniUtils.requiresGrad((ai.djl.pytorch.engine.PtNDArray) r.chosenRewards()));
-            Autograd.backward(r.losses().sum());
             // d/d pc softplus(-0.5 h) = -0.5 sigma(-0.5 h); d/d pr is its negative
             float[] g = pc.getGradient().toFloatArray();
             float[] expected = new float[3];
