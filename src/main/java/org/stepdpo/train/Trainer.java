@@ -87,11 +87,12 @@ public final class Trainer<T> {
             Autograd.requireGradients(model.weights());
             for (int step = firstStep; step < total; step++) {
                 long t0 = System.nanoTime();
-                List<T> global = pick(plan.globalIndices(step));
+                int[] globalIndices = plan.globalIndices(step);
+                List<T> global = pick(globalIndices);
                 double denominator = objective.denominator(global);
                 double[] sums = new double[objective.metricNames().size() + 1];
                 Autograd.zeroGradients(model.weights());
-                List<T> mine = pick(plan.share(plan.globalIndices(step), rank));
+                List<T> mine = pick(plan.share(globalIndices, rank));
                 for (int from = 0; from < mine.size(); from += config.perDeviceBatch()) {
                     List<T> micro = mine.subList(from, Math.min(mine.size(), from + config.perDeviceBatch()));
                     try (NDManager m = model.manager().newSubManager()) {
