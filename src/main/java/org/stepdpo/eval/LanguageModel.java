@@ -11,6 +11,7 @@ import org.stepdpo.model.text.ChatTemplate;
 import org.stepdpo.model.text.HfTokenizer;
 import org.stepdpo.model.text.PromptTemplates;
 import org.stepdpo.spark.ExecutorModel;
+import org.stepdpo.spark.LocalPaths;
 
 /**
  * A model directory loaded on an executor: the decoder and its tokenizer, shared by every task on
@@ -66,7 +67,7 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
 
         /** The directory as a local path ({@code file:} URIs accepted). */
         Path path() {
-            return dir.startsWith("file:") ? Path.of(URI.create(dir)) : Path.of(dir);
+            return LocalPaths.of(dir);
         }
 
         @Override

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import org.stepdpo.model.text.HfTokenizer;
 import org.stepdpo.model.text.PromptTemplates;
+import org.stepdpo.spark.LocalPaths;
 
 /**
  * How training data becomes token ids: the tokenizer's model directory, the prompt template, the
@@ -64,7 +65,7 @@ public record EncodeSpec(String modelDir, String template, Objective objective, 
 
     /** The model directory as a local path ({@code file:} URIs accepted). */
     public Path modelPath() {
-        return modelDir.startsWith("file:") ? Path.of(URI.create(modelDir)) : Path.of(modelDir);
+        return LocalPaths.of(modelDir);
     }
 
     /** Loads the tokenizer of {@link #modelDir}; the caller closes it. */

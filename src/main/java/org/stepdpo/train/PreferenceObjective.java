@@ -25,21 +25,21 @@ public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainOb
     @Override
     public double[] accumulate(DecoderLM model, NDManager manager, List<PreferenceExample> micro, double denominator) {
         int n = micro.size();
-        int[][] prompts = new int[2 * n][];
-        int[][] responses = new int[2 * n][];
+        int[][] prompts = new int[n][];
+        int[][] chosenIds = new int[n][];
+        int[][] rejectedIds = new int[n][];
         double[] refChosen = new double[n];
         double[] refRejected = new double[n];
         for (int i = 0; i < n; i++) {
             PreferenceExample e = micro.get(i);
             prompts[i] = e.prompt();
-            prompts[n + i] = e.prompt();
-            responses[i] = e.chosen();
-            responses[n + i] = e.rejected();
+            chosenIds[i] = e.chosen();
+            rejectedIds[i] = e.rejected();
             refChosen[i] = e.refChosen();
             refRejected[i] = e.refRejected();
         }
         return Autograd.recording(() -> {
-            NDArray logps = ResponseLogps.summed(model, manager, prompts, responses).summed(); // [2n]
+            NDArray logps = pairLogps(model, manager, prompts, chosenIds, rejectedIds); // [2n]
             NDArray chosen = logps.get("0:" + n);
             NDArray rejected = logps.get(n + ":");
             PreferenceLoss.Result r = PreferenceLoss.compute(chosen, rejected, floats(manager, refChosen),
@@ -63,6 +63,23 @@ public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainOb
             }
             return sums;
         });
+    }
+
+    /**
+     * Summed response log-probs of n pairs in one forward pass of {@code [chosen; rejected]}: [2n],
+     * the chosen responses first.
+     */
+    static NDArray pairLogps(DecoderLM model, NDManager manager, int[][] prompts, int[][] chosen, int[][] rejected) {
+        int n = prompts.length;
+        int[][] allPrompts = new int[2 * n][];
+        int[][] responses = new int[2 * n][];
+        for (int i = 0; i < n; i++) {
+            allPrompts[i] = prompts[i];
+            allPrompts[n + i] = prompts[i];
+            responses[i] = chosen[i];
+            responses[n + i] = rejected[i];
+        }
+        return ResponseLogps.summed(model, manager, allPrompts, responses).summed();
     }
 
     private static NDArray floats(NDManager manager, double[] values) {

@@ -2,10 +2,10 @@ package org.stepdpo.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import java.net.URI;
 import java.nio.file.Path;
 import org.stepdpo.model.DecoderLM;
 import org.stepdpo.spark.ExecutorModel;
+import org.stepdpo.spark.LocalPaths;
 
 /**
  * The frozen starting model, as the executor model cache loads it for the reference log-prob pass:
@@ -16,12 +16,7 @@ import org.stepdpo.spark.ExecutorModel;
 public record ReferenceModel(String dir) implements ExecutorModel<DecoderLM> {
     /** The directory as a local path. */
     public Path path() {
-        return localPath(dir);
-    }
-
-    /** A local path from a plain path or a {@code file:} URI. */
-    public static Path localPath(String dir) {
-        return dir.startsWith("file:") ? Path.of(URI.create(dir)) : Path.of(dir);
+        return LocalPaths.of(dir);
     }
 
     @Override

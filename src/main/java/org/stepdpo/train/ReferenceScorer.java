@@ -9,7 +9,6 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.stepdpo.model.Autograd;
 import org.stepdpo.model.DecoderLM;
-import org.stepdpo.model.ResponseLogps;
 import org.stepdpo.spark.ExecutorModels;
 
 /**
@@ -59,17 +58,13 @@ public final class ReferenceScorer implements FlatMapFunction<Iterator<Reference
     /** Scores one batch of pairs in one forward pass of {@code [chosen; rejected]}. */
     static List<Scored> score(DecoderLM lm, List<Request> batch) {
         int n = batch.size();
-        int[][] prompts = new int[2 * n][];
-        int[][] responses = new int[2 * n][];
-        for (int i = 0; i < n; i++) {
-            prompts[i] = batch.get(i).prompt();
-            prompts[n + i] = batch.get(i).prompt();
-            responses[i] = batch.get(i).chosen();
-            responses[n + i] = batch.get(i).rejected();
-        }
+        int[][] prompts = batch.stream().map(Request::prompt).toArray(int[][]::new);
+        int[][] chosen = batch.stream().map(Request::chosen).toArray(int[][]::new);
+        int[][] rejected = batch.stream().map(Request::rejected).toArray(int[][]::new);
         float[] logps;
         try (NDManager m = lm.manager().newSubManager()) {
-            logps = Autograd.notRecording(() -> ResponseLogps.summed(lm, m, prompts, responses).summed().toFloatArray());
+            logps = Autograd.notRecording(() -> PreferenceObjective.pairLogps(lm, m, prompts, chosen, rejected)
+                    .toFloatArray());
         }
         List<Scored> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

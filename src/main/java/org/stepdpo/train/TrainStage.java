@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.stepdpo.model.HfConfig;
+import org.stepdpo.spark.LocalPaths;
 import org.stepdpo.spark.Outputs;
 import org.stepdpo.spark.Rejection;
 import scala.reflect.ClassTag;
@@ -42,8 +43,8 @@ public final class TrainStage {
         long t0 = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         checkWorkers(jsc, config.workers());
-        Path out = ReferenceModel.localPath(config.out());
-        HfConfig.load(ReferenceModel.localPath(config.model())); // fails fast naming config.json
+        Path out = LocalPaths.of(config.out());
+        HfConfig.load(LocalPaths.of(config.model())); // fails fast naming config.json
         prepareOutput(out, config);
         Map<String, Object> summary = new LinkedHashMap<>();
         Map<String, Object> timing = new LinkedHashMap<>();
@@ -100,7 +101,7 @@ public final class TrainStage {
         if (config.resume()) {
             checkResumable(config, new Trainer<>(config, objective, examples).plan());
         }
-        RunFiles.writeJsonAtomically(ReferenceModel.localPath(config.out()).resolve(RunFiles.CONFIG), config.toMap());
+        RunFiles.writeJsonAtomically(LocalPaths.of(config.out()).resolve(RunFiles.CONFIG), config.toMap());
         Broadcast<List<T>> shared = jsc.broadcast(new ArrayList<>(examples));
         try {
             ClassTag<Trainer.Report> tag = ClassTag$.MODULE$.apply(Trainer.Report.class);
@@ -123,7 +124,7 @@ public final class TrainStage {
      * examples, global batch and seed (the split into workers may differ).
      */
     static void checkResumable(TrainConfig config, StepPlan plan) {
-        Path out = ReferenceModel.localPath(config.out());
+        Path out = LocalPaths.of(config.out());
         new RunFiles(out).latestCheckpoint().ifPresent(dir -> {
             com.fasterxml.jackson.databind.JsonNode state = RunFiles.readState(dir);
             String was = state.path("examples").asInt() + " examples, global batch " + state.path("global_batch").asInt()
@@ -145,7 +146,7 @@ public final class TrainStage {
         for (EncodedPair p : pairs) {
             requests.add(new ReferenceScorer.Request(p.fingerprint(), p.prompt(), p.chosen(), p.rejected()));
         }
-        ReferenceStore.Outcome ref = ReferenceStore.ensure(jsc, ReferenceModel.localPath(config.referenceDir()),
+        ReferenceStore.Outcome ref = ReferenceStore.ensure(jsc, LocalPaths.of(config.referenceDir()),
                 new ReferenceModel(config.model()), config.referenceBatch(), requests);
         List<PreferenceExample> examples = new ArrayList<>(pairs.size());
         for (EncodedPair p : pairs) {
@@ -186,7 +187,7 @@ public final class TrainStage {
                     throw new IllegalArgumentException("--out: " + out + " already exists and is not empty; "
                             + "choose a new folder, pass --resume to continue its run, or --overwrite to replace it");
                 }
-                deleteContents(out, config.reference() == null ? null : ReferenceModel.localPath(config.reference()));
+                deleteContents(out, config.reference() == null ? null : LocalPaths.of(config.reference()));
             } else if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new IllegalArgumentException("--out: " + out + " is a file, not a folder");
             }

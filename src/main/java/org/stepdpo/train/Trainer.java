@@ -18,6 +18,7 @@ import org.stepdpo.model.Autograd;
 import org.stepdpo.model.DecoderLM;
 import org.stepdpo.model.ModelWriter;
 import org.stepdpo.model.io.DType;
+import org.stepdpo.spark.LocalPaths;
 import org.stepdpo.spark.GradientExchange;
 
 /**
@@ -59,8 +60,8 @@ public final class Trainer<T> {
      */
     public Report run(GradientExchange exchange, Device device, boolean resume) {
         int rank = exchange.rank();
-        RunFiles files = new RunFiles(ReferenceModel.localPath(config.out()));
-        Path source = ReferenceModel.localPath(config.model());
+        RunFiles files = new RunFiles(LocalPaths.of(config.out()));
+        Path source = LocalPaths.of(config.model());
         Path start = source;
         int firstStep = 0;
         Optional<Path> latest = resume ? files.latestCheckpoint() : Optional.empty();
