@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /** {@code jobs/lm bench}: prefill and decoding throughput of a model and its MFU, as one JSON object. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Times a prefill pass and greedy decoding with the KV cache; reports tokens/s and MFU.")
+        description = "Times a prefill pass and decoding (greedy unless --temperature) with the KV cache; reports tokens/s and MFU.")
 final class LmBench implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,8 +35,18 @@ final class LmBench implements Callable<Integer> {
     @Option(names = "--prompt-tokens", required = true, paramLabel = "P", description = "Random prompt tokens per row.")
     int promptTokens;
 
-    @Option(names = "--new-tokens", required = true, paramLabel = "N", description = "Greedy decoding steps.")
+    @Option(names = "--new-tokens", required = true, paramLabel = "N", description = "Decoding steps.")
     int newTokens;
+
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "0 (default) decodes greedily; above 0 each row samples from its own seeded stream.")
+    double temperature = 0;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus mass when sampling (default 1: off).")
+    double topP = 1;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Candidates when sampling (default 0: off).")
+    int topK = 0;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the prompts and random weights (default 0).")
     long seed = 0;
@@ -55,7 +65,8 @@ final class LmBench implements Callable<Integer> {
         if ((model == null) == (random == null)) {
             throw new IllegalArgumentException("give exactly one of --model DIR or --random SPEC");
         }
-        Bench.Settings settings = new Bench.Settings(batch, promptTokens, newTokens, seed, repeats, warmup);
+        Bench.Settings settings = new Bench.Settings(batch, promptTokens, newTokens, seed, repeats, warmup,
+                temperature, topP, topK);
         Device dev = where.device();
         DataType type = where.dataType();
         HfConfig config = random == null ? null
@@ -73,6 +84,9 @@ final class LmBench implements Callable<Integer> {
             out.put("batch", batch);
             out.put("prompt_tokens", promptTokens);
             out.put("new_tokens", newTokens);
+            out.put("temperature", temperature);
+            out.put("top_p", topP);
+            out.put("top_k", topK);
             out.put("matmul_params", r.matmulParams());
             out.put("lm_head_params", r.headParams());
             out.put("prefill_s", r.prefillSeconds());

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 
 /**
  * Inference speed of a decoder through the same path as {@link Generator}: one prefill pass over
- * {@code batch} random prompts of {@code promptTokens} tokens, then {@code newTokens} greedy decoding
+ * {@code batch} random prompts of {@code promptTokens} tokens, then {@code newTokens} decoding
  * steps with the KV cache for every row (no row stops early), each phase timed separately after
  * warm-up runs (the JVM compiles the Java side of a decoding step over the first runs). Throughput is set against the FP32 matmul peak measured in the same process (the
  * best square matmul before and after the runs, so that a busy moment does not set it):
@@ -38,14 +38,29 @@ public final class Bench {
      * @param seed         seed of the prompt tokens
      * @param repeats      timed runs after the warm-up; the medians are reported
      * @param warmups      untimed runs first (at least 1)
+     * @param temperature  0 for greedy decoding; above 0, each row samples from its own seeded stream
+     * @param topP         nucleus mass when sampling (1: off)
+     * @param topK         candidate count when sampling (0: off)
      */
-    public record Settings(int batch, int promptTokens, int newTokens, long seed, int repeats, int warmups) {
+    public record Settings(int batch, int promptTokens, int newTokens, long seed, int repeats, int warmups,
+            double temperature, double topP, int topK) {
         public Settings {
             if (batch < 1 || promptTokens < 1 || newTokens < 1 || repeats < 1 || warmups < 1) {
                 throw new IllegalArgumentException("batch, prompt tokens, new tokens, repeats and warm-up runs must all be"
                         + " at least 1, got " + batch + ", " + promptTokens + ", " + newTokens + ", " + repeats + ", "
                         + warmups);
             }
+            options(newTokens, temperature, topP, topK); // validates the sampling settings
+        }
+
+        /** Greedy decoding. */
+        public Settings(int batch, int promptTokens, int newTokens, long seed, int repeats, int warmups) {
+            this(batch, promptTokens, newTokens, seed, repeats, warmups, 0, 1, 0);
+        }
+
+        /** The prefill picks the first token, then each of {@code newTokens} steps one more; no row stops early. */
+        private static Generator.Options options(int newTokens, double temperature, double topP, int topK) {
+            return new Generator.Options(newTokens + 1, temperature, topP, topK, Set.of(), null);
         }
     }
 
@@ -123,8 +138,7 @@ public final class Bench {
         }
         double before = matmulPeakGflops(model.manager(), 3);
         List<Generator.Request> requests = prompts(s, model.config().vocabSize());
-        // the prefill picks the first token, then each of newTokens steps one more
-        Generator.Options options = new Generator.Options(s.newTokens() + 1, 0, 1, 0, Set.of(), null);
+        Generator.Options options = Settings.options(s.newTokens(), s.temperature(), s.topP(), s.topK());
         double[] prefill = new double[s.repeats()];
         double[] decode = new double[s.repeats()];
         int checksum = (int) timed(model, requests, options)[2];
@@ -136,7 +150,7 @@ public final class Bench {
             prefill[r] = t[0];
             decode[r] = t[1];
             if ((int) t[2] != checksum) {
-                throw new IllegalStateException("greedy decoding gave different tokens in repeat " + (r + 1)
+                throw new IllegalStateException("decoding gave different tokens in repeat " + (r + 1)
                         + " than in the warm-up run");
             }
         }

@@ -215,17 +215,23 @@ public final class Generator {
             return keep;
         }
 
-        /** The next token of every batch row, from the last position's logits [B, vocab]. */
+        /**
+         * The next token of every batch row, from the last position's logits [B, vocab]: the arg-max
+         * when greedy; otherwise the softmax of logits / temperature is taken on the engine for the
+         * whole batch (one vectorised op, and its result is contiguous, so it copies out in one
+         * pass) and each row's sampler draws from its row.
+         */
         private int[] pick(NDArray logits) {
             if (options.temperature() == 0) {
                 // greedy: the first index of the maximum, as Sampler.argMax, without copying the logits
                 return Arrays.stream(logits.argMax(-1).toLongArray()).mapToInt(Math::toIntExact).toArray();
             }
             int vocab = model.config().vocabSize();
-            float[] last = logits.toFloatArray();
-            int[] next = new int[last.length / vocab];
+            NDArray scaled = options.temperature() == 1 ? logits : logits.div(options.temperature());
+            float[] probs = scaled.softmax(-1).toFloatArray();
+            int[] next = new int[probs.length / vocab];
             for (int r = 0; r < next.length; r++) {
-                next[r] = samplers.get(r).next(last, r * vocab, vocab);
+                next[r] = samplers.get(r).next(probs, r * vocab, vocab);
             }
             return next;
         }

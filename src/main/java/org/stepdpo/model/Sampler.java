@@ -1,19 +1,20 @@
 package org.stepdpo.model;
 
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 
 /**
- * Picks the next token from one row of logits: greedy at temperature 0; otherwise a draw from the
- * temperature-scaled distribution restricted to the {@code topK} most likely tokens (0: no limit)
- * and then to the smallest nucleus holding {@code topP} of the mass (1: no limit). Ties rank the
- * lower token id first, so draws are reproducible.
+ * Picks the next token from one row of probabilities, {@code softmax(logits / temperature)} (the
+ * generator computes them on the engine for the whole batch): a draw from the distribution
+ * restricted to the {@code topK} most likely tokens (0: no limit) and then to the smallest nucleus
+ * holding {@code topP} of their mass (1: no limit). Ranks break ties by the lower token id.
+ *
+ * <p>The filters find their cut-off by selection, not by sorting the vocabulary: a few linear passes
+ * per row, so a flat distribution over 150k tokens costs about as much as a peaked one. The draw
+ * then walks the kept tokens in id order; which token a given random number lands on differs from
+ * walking them by rank, but each token's probability is the same, and a seed gives the same
+ * tokens every time.
  */
 final class Sampler {
-    /** Tokens below this fraction of the most likely one are ranked only if the nucleus needs them. */
-    private static final double CANDIDATE_FLOOR = 1e-7;
-
     private final double temperature;
     private final double topP;
     private final int topK;
@@ -35,90 +36,194 @@ final class Sampler {
         this.random = new SplittableRandom(seed);
     }
 
-    int next(float[] logits, int offset, int vocab) {
+    /**
+     * A draw from {@code probs[offset, offset + vocab)}, the softmax of one row's logits divided by
+     * the temperature (which must be above 0: greedy decoding takes the arg-max of the logits).
+     *
+     * @throws IllegalStateException when the row holds no positive finite mass (logits of NaN or
+     *     infinity)
+     */
+    int next(float[] probs, int offset, int vocab) {
         if (temperature == 0) {
-            return argMax(logits, offset, vocab);
+            throw new IllegalStateException("temperature 0 is greedy decoding: take the arg-max of the logits");
         }
-        double max = Double.NEGATIVE_INFINITY;
+        Cut cut = cut(probs, offset, vocab);
+        double mass = keptMass(probs, offset, vocab, cut);
+        if (!(mass > 0) || Double.isInfinite(mass)) {
+            throw new IllegalStateException("a row's probabilities sum to " + mass
+                    + ": its logits hold NaN or infinity; check the model's weights and dtype");
+        }
+        return draw(probs, offset, vocab, cut, random.nextDouble() * mass);
+    }
+
+    /** Which tokens of the row the top-k and top-p filters keep, one flag per token (for tests). */
+    boolean[] kept(float[] probs, int offset, int vocab) {
+        Cut cut = cut(probs, offset, vocab);
+        boolean[] kept = new boolean[vocab];
+        int ties = 0;
         for (int i = 0; i < vocab; i++) {
-            max = Math.max(max, logits[offset + i]);
+            float p = probs[offset + i];
+            kept[i] = cut.keeps(p, ties);
+            if (p == cut.threshold) {
+                ties++;
+            }
         }
-        double[] p = new double[vocab];
-        double total = 0;
-        for (int i = 0; i < vocab; i++) {
-            p[i] = Math.exp((logits[offset + i] - max) / temperature);
-            total += p[i];
-        }
-        if (topK == 0 && topP == 1) {
-            return draw(p, null, vocab, total);
-        }
-        int[] ranked = rank(p, CANDIDATE_FLOOR);
-        double rankedMass = 0;
-        for (int id : ranked) {
-            rankedMass += p[id];
-        }
-        // The nucleus is a prefix of the full ranking; rank everything only if the head is too light.
-        if (ranked.length < Math.min(topK == 0 ? vocab : topK, vocab) && rankedMass < topP * total) {
-            ranked = rank(p, 0);
-        }
-        int keep = topK == 0 ? ranked.length : Math.min(topK, ranked.length);
-        double kept = 0;
-        for (int r = 0; r < keep; r++) {
-            kept += p[ranked[r]];
+        return kept;
+    }
+
+    /** The top-k cut, then the top-p cut within it. */
+    private Cut cut(float[] probs, int offset, int vocab) {
+        Cut cut = new Cut(Float.NEGATIVE_INFINITY, Integer.MAX_VALUE); // keeps every token
+        if (topK > 0 && topK < vocab) {
+            cut = select(probs, offset, vocab, cut, topK, false);
         }
         if (topP < 1) {
-            double target = topP * kept;
-            double cumulative = 0;
-            int nucleus = 0;
-            while (nucleus < keep && cumulative < target) {
-                cumulative += p[ranked[nucleus++]];
-            }
-            keep = nucleus;
-            kept = cumulative;
+            cut = select(probs, offset, vocab, cut, topP * keptMass(probs, offset, vocab, cut), true);
         }
-        return draw(p, ranked, keep, kept);
+        return cut;
     }
 
-    /** Token ids with {@code p >= floor * max(p)}, most likely first, ties by id. */
-    private static int[] rank(double[] p, double floor) {
-        double max = 0;
-        for (double v : p) {
-            max = Math.max(max, v);
+    /**
+     * Which tokens a filter keeps: those above {@code threshold}, and of those equal to it, the
+     * {@code ties} lowest ids.
+     */
+    private record Cut(float threshold, int ties) {
+        boolean keeps(float p, int tiesSeen) {
+            return p > threshold || (p == threshold && tiesSeen < ties);
         }
-        double threshold = floor * max;
+    }
+
+    /** The probability mass of the tokens {@code cut} keeps. */
+    private static double keptMass(float[] probs, int offset, int vocab, Cut cut) {
+        double mass = 0;
+        int ties = 0;
+        for (int i = 0; i < vocab; i++) {
+            float p = probs[offset + i];
+            if (cut.keeps(p, ties)) {
+                mass += p;
+            }
+            if (p == cut.threshold) {
+                ties++;
+            }
+        }
+        return mass;
+    }
+
+    /**
+     * The tightest cut, within the tokens {@code within} keeps, whose kept tokens ranked first
+     * (most likely first, ties by lower id) reach {@code target}: a count of tokens, or (when
+     * {@code byMass}) a probability mass. Quickselect over the candidate values: each round splits
+     * them at a pivot and keeps the side that holds the boundary.
+     */
+    private static Cut select(float[] probs, int offset, int vocab, Cut within, double target, boolean byMass) {
+        float[] values = new float[vocab];
+        int n = 0;
+        int ties = 0;
+        for (int i = 0; i < vocab; i++) {
+            float p = probs[offset + i];
+            if (within.keeps(p, ties)) {
+                values[n++] = p;
+            }
+            if (p == within.threshold) {
+                ties++;
+            }
+        }
+        double above = 0; // the measure of the candidates already known to rank above the boundary
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            float pivot = median(values[lo], values[lo + (hi - lo) / 2], values[hi - 1]);
+            // three-way partition of values[lo, hi): greater | equal | less
+            int gt = lo;
+            int lt = hi;
+            int i = lo;
+            double greater = 0;
+            double equal = 0;
+            while (i < lt) {
+                float v = values[i];
+                if (v > pivot) {
+                    values[i++] = values[gt];
+                    values[gt++] = v;
+                    greater += byMass ? v : 1;
+                } else if (v < pivot) {
+                    values[i] = values[--lt];
+                    values[lt] = v;
+                } else {
+                    i++;
+                    equal += byMass ? v : 1;
+                }
+            }
+            if (above + greater >= target && gt > lo) {
+                hi = gt; // the boundary lies among the greater values
+            } else if (above + greater + equal >= target || lt == hi) {
+                return new Cut(pivot, tiesToReach(target - above - greater, pivot, byMass,
+                        ties(probs, offset, vocab, within, pivot)));
+            } else {
+                above += greater + equal;
+                lo = lt; // past the equal values, among the smaller ones
+            }
+        }
+        return within; // nothing to cut (an empty candidate set)
+    }
+
+    /** How many of {@code available} tokens of probability {@code p} it takes to cover {@code rest}. */
+    private static int tiesToReach(double rest, float p, boolean byMass, int available) {
+        double each = byMass ? p : 1;
+        if (rest <= 0 || !(each > 0)) {
+            return rest <= 0 ? 0 : available;
+        }
+        long needed = (long) Math.ceil(rest / each);
+        if (needed > 1 && (needed - 1) * each >= rest) { // the division rounded up past a whole count
+            needed--;
+        }
+        return (int) Math.min(available, Math.max(1, needed));
+    }
+
+    /** Kept tokens (by {@code within}) whose probability is exactly {@code p}. */
+    private static int ties(float[] probs, int offset, int vocab, Cut within, float p) {
         int count = 0;
-        for (double v : p) {
-            if (v >= threshold) {
+        int seen = 0;
+        for (int i = 0; i < vocab; i++) {
+            float q = probs[offset + i];
+            if (q == p && within.keeps(q, seen)) {
                 count++;
             }
-        }
-        Integer[] ids = new Integer[count];
-        for (int i = 0, at = 0; i < p.length; i++) {
-            if (p[i] >= threshold) {
-                ids[at++] = i;
+            if (q == within.threshold) {
+                seen++;
             }
         }
-        Arrays.sort(ids, Comparator.<Integer>comparingDouble(i -> -p[i]).thenComparingInt(i -> i));
-        return Arrays.stream(ids).mapToInt(Integer::intValue).toArray();
+        return count;
     }
 
-    /** Draws among the first {@code count} of {@code order} (or of all ids when null), whose mass is {@code mass}. */
-    private int draw(double[] p, int[] order, int count, double mass) {
-        double u = random.nextDouble() * mass;
-        for (int r = 0; r < count; r++) {
-            int id = order == null ? r : order[r];
-            u -= p[id];
-            if (u <= 0) {
-                return id;
+    private static float median(float a, float b, float c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    /** Walks the kept tokens in id order until {@code u} is used up (the last one if rounding leaves a rest). */
+    private static int draw(float[] probs, int offset, int vocab, Cut cut, double u) {
+        int last = -1;
+        int ties = 0;
+        for (int i = 0; i < vocab; i++) {
+            float p = probs[offset + i];
+            if (cut.keeps(p, ties) && p > 0) {
+                last = i;
+                u -= p;
+                if (u <= 0) {
+                    return i;
+                }
+            }
+            if (p == cut.threshold) {
+                ties++;
             }
         }
-        return order == null ? count - 1 : order[count - 1];
+        return last;
     }
 
-    static int argMax(float[] logits, int offset, int vocab) {
+    /** The first index of the largest value of {@code values[offset, offset + vocab)}. */
+    static int argMax(float[] values, int offset, int vocab) {
         int best = 0;
         for (int i = 1; i < vocab; i++) {
-            if (logits[offset + i] > logits[offset + best]) {
+            if (values[offset + i] > values[offset + best]) {
                 best = i;
             }
         }

@@ -1,6 +1,7 @@
 package org.stepdpo.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,12 @@ class BenchTest {
             assertEquals(2, r.prefillS().length);
             assertTrue(r.peakGflops() > 0 && Double.isFinite(r.peakGflops()));
             assertTrue(r.prefillMfu() > 0 && r.decodeMfu() > 0);
+            // sampling: each repeat draws the same tokens (Bench.run checks), and not the greedy ones
+            Bench.Result sampled = Bench.run(model, new Bench.Settings(3, 5, 4, 1, 2, 1, 1.0, 0.9, 0));
+            assertNotEquals(r.checksum(), sampled.checksum());
         }
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> new Bench.Settings(3, 5, 4, 1, 2, 1, 1.0, 1.5, 0));
+        assertTrue(bad.getMessage().contains("top-p"), bad.getMessage());
     }
 }
