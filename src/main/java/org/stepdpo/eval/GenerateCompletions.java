@@ -14,6 +14,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.deploy.SparkHadoopUtil;
 import org.stepdpo.model.Generator;
 import org.stepdpo.spark.ExecutorModels;
+import org.stepdpo.spark.TaskThreads;
 
 /**
  * Generates a completion for every problem of a partition with the executor's shared model:
@@ -62,6 +63,7 @@ public final class GenerateCompletions implements FlatMapFunction<Iterator<EvalP
         if (!problems.hasNext()) {
             return List.<Completion>of().iterator();
         }
+        TaskThreads.forTask();
         LanguageModel lm = ExecutorModels.acquire(model);
         List<Pending> pending = new ArrayList<>();
         while (problems.hasNext()) {

@@ -10,6 +10,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.stepdpo.model.Autograd;
 import org.stepdpo.model.DecoderLM;
 import org.stepdpo.spark.ExecutorModels;
+import org.stepdpo.spark.TaskThreads;
 
 /**
  * The reference pass: summed log-probs of each pair's chosen and rejected responses under the
@@ -47,6 +48,7 @@ public final class ReferenceScorer implements FlatMapFunction<Iterator<Reference
             return List.<Scored>of().iterator();
         }
         all.sort(Comparator.comparingInt(Request::length));
+        TaskThreads.forTask();
         DecoderLM lm = ExecutorModels.acquire(model);
         List<Scored> out = new ArrayList<>(all.size());
         for (int from = 0; from < all.size(); from += batchSize) {

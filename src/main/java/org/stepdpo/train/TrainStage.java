@@ -23,6 +23,7 @@ import org.stepdpo.model.HfConfig;
 import org.stepdpo.spark.LocalPaths;
 import org.stepdpo.spark.Outputs;
 import org.stepdpo.spark.Rejection;
+import org.stepdpo.spark.TaskThreads;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
@@ -81,6 +82,7 @@ public final class TrainStage {
         summary.put("steps", reports.isEmpty() ? 0 : reports.get(0).lastStep());
         summary.put("resumed_from_step", reports.isEmpty() ? 0 : reports.get(0).firstStep());
         summary.put("workers", config.workers());
+        summary.put("threads_per_worker", TaskThreads.forWorkers(jsc, config.workers()));
         summary.put("tokens", tokens);
         timing.put("train_s", Math.round(trainS * 100) / 100.0);
         timing.put("exchange_s", Math.round(exchangeS * 100) / 100.0);
@@ -102,6 +104,8 @@ public final class TrainStage {
             checkResumable(config, new Trainer<>(config, objective, examples).plan());
         }
         RunFiles.writeJsonAtomically(LocalPaths.of(config.out()).resolve(RunFiles.CONFIG), config.toMap());
+        int threads = TaskThreads.forWorkers(jsc, config.workers());
+        LOG.info("Training with {} worker(s), {} engine thread(s) each", config.workers(), threads);
         Broadcast<List<T>> shared = jsc.broadcast(new ArrayList<>(examples));
         try {
             ClassTag<Trainer.Report> tag = ClassTag$.MODULE$.apply(Trainer.Report.class);
@@ -111,7 +115,7 @@ public final class TrainStage {
             // again when a task or executor is lost (a failed barrier result stage is not retried);
             // the new attempt resumes from the latest checkpoint.
             List<Trainer.Report> reports = new ArrayList<>(JavaRDD.fromRDD(ranks.rdd().barrier()
-                    .mapPartitions(new TrainTask<>(config, objective, shared), false, tag), tag).repartition(1).collect());
+                    .mapPartitions(new TrainTask<>(config, objective, shared, threads), false, tag), tag).repartition(1).collect());
             reports.sort((a, b) -> Integer.compare(a.rank(), b.rank()));
             return reports;
         } finally {

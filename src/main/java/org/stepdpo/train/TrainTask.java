@@ -8,6 +8,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.stepdpo.spark.ExchangeMode;
 import org.stepdpo.spark.ExecutorModels;
 import org.stepdpo.spark.GradientExchange;
+import org.stepdpo.spark.TaskThreads;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
@@ -27,17 +28,21 @@ final class TrainTask<T> extends AbstractFunction1<Iterator<Integer>, Iterator<T
     private final TrainConfig config;
     private final TrainObjective<T> objective;
     private final Broadcast<List<T>> examples;
+    private final int threads;
 
-    TrainTask(TrainConfig config, TrainObjective<T> objective, Broadcast<List<T>> examples) {
+    /** @param threads the engine's intra-op threads in each worker ({@link TaskThreads#forWorkers}) */
+    TrainTask(TrainConfig config, TrainObjective<T> objective, Broadcast<List<T>> examples, int threads) {
         this.config = config;
         this.objective = objective;
         this.examples = examples;
+        this.threads = threads;
     }
 
     @Override
     public Iterator<Trainer.Report> apply(Iterator<Integer> partition) {
         BarrierTaskContext ctx = BarrierTaskContext.get();
         boolean retried = ctx.stageAttemptNumber() > 0;
+        TaskThreads.use(threads);
         // the reference pass left the starting model in this executor's cache: training needs the memory
         ExecutorModels.release(new ReferenceModel(config.model()).cacheKey());
         try (GradientExchange exchange = GradientExchange.open(ExchangeMode.parse(config.exchange()), ctx,
