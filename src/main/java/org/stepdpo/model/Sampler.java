@@ -15,6 +15,9 @@ import java.util.SplittableRandom;
  * tokens every time.
  */
 final class Sampler {
+    /** Tokens below this share of the most likely one's probability are searched only if the filters need them. */
+    private static final double CANDIDATE_FLOOR = 1e-7;
+
     private final double temperature;
     private final double topP;
     private final int topK;
@@ -47,90 +50,175 @@ final class Sampler {
         if (temperature == 0) {
             throw new IllegalStateException("temperature 0 is greedy decoding: take the arg-max of the logits");
         }
-        Cut cut = cut(probs, offset, vocab);
-        double mass = keptMass(probs, offset, vocab, cut);
+        Row row = new Row(probs, offset, vocab);
+        Kept kept = keep(row);
+        double mass = kept.mass(row);
         if (!(mass > 0) || Double.isInfinite(mass)) {
             throw new IllegalStateException("a row's probabilities sum to " + mass
                     + ": its logits hold NaN or infinity; check the model's weights and dtype");
         }
-        return draw(probs, offset, vocab, cut, random.nextDouble() * mass);
+        return kept.draw(row, random.nextDouble() * mass);
     }
 
     /** Which tokens of the row the top-k and top-p filters keep, one flag per token (for tests). */
     boolean[] kept(float[] probs, int offset, int vocab) {
-        Cut cut = cut(probs, offset, vocab);
-        boolean[] kept = new boolean[vocab];
-        int ties = 0;
-        for (int i = 0; i < vocab; i++) {
-            float p = probs[offset + i];
-            kept[i] = cut.keeps(p, ties);
-            if (p == cut.threshold) {
-                ties++;
+        Row row = new Row(probs, offset, vocab);
+        return keep(row).flags(row);
+    }
+
+    /** One row of probabilities. */
+    private record Row(float[] probs, int offset, int vocab) {
+        float p(int id) {
+            return probs[offset + id];
+        }
+    }
+
+    /**
+     * Which tokens a filter keeps: of the listed ids ({@code ids[0, count)}, ascending; null for the
+     * whole vocabulary), those above {@code threshold}, and of those equal to it, the {@code ties}
+     * lowest ids.
+     */
+    private record Kept(int[] ids, int count, float threshold, int ties) {
+        static Kept all(int vocab) {
+            return new Kept(null, vocab, Float.NEGATIVE_INFINITY, Integer.MAX_VALUE);
+        }
+
+        Kept cut(float threshold, int ties) {
+            return new Kept(ids, count, threshold, ties);
+        }
+
+        /** Flags the kept ids of the row. */
+        boolean[] flags(Row row) {
+            boolean[] flags = new boolean[row.vocab()];
+            int tiesSeen = 0;
+            for (int i = 0; i < count; i++) {
+                int id = ids == null ? i : ids[i];
+                float p = row.p(id);
+                if (p > threshold || (p == threshold && tiesSeen++ < ties)) {
+                    flags[id] = true;
+                }
             }
+            return flags;
+        }
+
+        /** The probabilities of the kept ids, in id order. */
+        float[] values(Row row) {
+            float[] values = new float[count];
+            int n = 0;
+            int tiesSeen = 0;
+            for (int i = 0; i < count; i++) {
+                float p = row.p(ids == null ? i : ids[i]);
+                if (p > threshold || (p == threshold && tiesSeen++ < ties)) {
+                    values[n++] = p;
+                }
+            }
+            return n == count ? values : java.util.Arrays.copyOf(values, n);
+        }
+
+        double mass(Row row) {
+            double mass = 0;
+            int tiesSeen = 0;
+            for (int i = 0; i < count; i++) {
+                float p = row.p(ids == null ? i : ids[i]);
+                if (p > threshold || (p == threshold && tiesSeen++ < ties)) {
+                    mass += p;
+                }
+            }
+            return mass;
+        }
+
+        /** Walks the kept tokens in id order until {@code u} is used up (the last one if rounding leaves a rest). */
+        int draw(Row row, double u) {
+            int tiesSeen = 0;
+            int last = -1;
+            for (int i = 0; i < count; i++) {
+                int id = ids == null ? i : ids[i];
+                float p = row.p(id);
+                if ((p > threshold || (p == threshold && tiesSeen++ < ties)) && p > 0) {
+                    last = id;
+                    u -= p;
+                    if (u <= 0) {
+                        return id;
+                    }
+                }
+            }
+            return last;
+        }
+    }
+
+    /**
+     * The top-k cut, then the top-p cut within it. Tokens far below the most likely one
+     * ({@value #CANDIDATE_FLOOR} of its probability) rank after all the others, so the cuts are
+     * looked for among the rest first; only when the filters reach below them (a very flat row)
+     * does the search take the whole vocabulary.
+     */
+    private Kept keep(Row row) {
+        if (!topKCuts(row) && topP == 1) {
+            return Kept.all(row.vocab());
+        }
+        Kept candidates = candidates(row);
+        Kept kept = cut(row, candidates);
+        return kept != null ? kept : cut(row, Kept.all(row.vocab()));
+    }
+
+    /** The cuts within {@code within}; null when they would reach past it. */
+    private Kept cut(Row row, Kept within) {
+        boolean whole = within.ids() == null;
+        Kept kept = within;
+        if (topKCuts(row)) {
+            if (!whole && within.count() < topK) {
+                return null;
+            }
+            kept = select(row, kept, topK, false);
+        }
+        if (topP < 1) {
+            // the nucleus is a share of the top-k's mass, or of the whole row's without top-k
+            double keptMass = topKCuts(row) || whole ? kept.mass(row) : Kept.all(row.vocab()).mass(row);
+            if (!topKCuts(row) && !whole && within.mass(row) < topP * keptMass) {
+                return null;
+            }
+            kept = select(row, kept, topP * keptMass, true);
         }
         return kept;
     }
 
-    /** The top-k cut, then the top-p cut within it. */
-    private Cut cut(float[] probs, int offset, int vocab) {
-        Cut cut = new Cut(Float.NEGATIVE_INFINITY, Integer.MAX_VALUE); // keeps every token
-        if (topK > 0 && topK < vocab) {
-            cut = select(probs, offset, vocab, cut, topK, false);
+    private boolean topKCuts(Row row) {
+        return topK > 0 && topK < row.vocab();
+    }
+
+    /** The ids at or above {@value #CANDIDATE_FLOOR} of the row's largest probability. */
+    private static Kept candidates(Row row) {
+        float max = 0;
+        for (int i = 0; i < row.vocab(); i++) {
+            max = Math.max(max, row.p(i));
         }
-        if (topP < 1) {
-            cut = select(probs, offset, vocab, cut, topP * keptMass(probs, offset, vocab, cut), true);
+        float floor = (float) (max * CANDIDATE_FLOOR);
+        int count = 0;
+        for (int i = 0; i < row.vocab(); i++) {
+            if (row.p(i) >= floor) {
+                count++;
+            }
         }
-        return cut;
+        int[] ids = new int[count];
+        for (int i = 0, at = 0; i < row.vocab() && at < count; i++) {
+            if (row.p(i) >= floor) {
+                ids[at++] = i;
+            }
+        }
+        return new Kept(ids, count, Float.NEGATIVE_INFINITY, Integer.MAX_VALUE);
     }
 
     /**
-     * Which tokens a filter keeps: those above {@code threshold}, and of those equal to it, the
-     * {@code ties} lowest ids.
+     * The tightest cut of the tokens {@code within} keeps whose first-ranked tokens (most likely
+     * first, ties by lower id) reach {@code target}: a count of tokens, or (when {@code byMass}) a
+     * probability mass. Quickselect over their values: each round splits them at a pivot and keeps
+     * the side that holds the boundary.
      */
-    private record Cut(float threshold, int ties) {
-        boolean keeps(float p, int tiesSeen) {
-            return p > threshold || (p == threshold && tiesSeen < ties);
-        }
-    }
-
-    /** The probability mass of the tokens {@code cut} keeps. */
-    private static double keptMass(float[] probs, int offset, int vocab, Cut cut) {
-        double mass = 0;
-        int ties = 0;
-        for (int i = 0; i < vocab; i++) {
-            float p = probs[offset + i];
-            if (cut.keeps(p, ties)) {
-                mass += p;
-            }
-            if (p == cut.threshold) {
-                ties++;
-            }
-        }
-        return mass;
-    }
-
-    /**
-     * The tightest cut, within the tokens {@code within} keeps, whose kept tokens ranked first
-     * (most likely first, ties by lower id) reach {@code target}: a count of tokens, or (when
-     * {@code byMass}) a probability mass. Quickselect over the candidate values: each round splits
-     * them at a pivot and keeps the side that holds the boundary.
-     */
-    private static Cut select(float[] probs, int offset, int vocab, Cut within, double target, boolean byMass) {
-        float[] values = new float[vocab];
-        int n = 0;
-        int ties = 0;
-        for (int i = 0; i < vocab; i++) {
-            float p = probs[offset + i];
-            if (within.keeps(p, ties)) {
-                values[n++] = p;
-            }
-            if (p == within.threshold) {
-                ties++;
-            }
-        }
-        double above = 0; // the measure of the candidates already known to rank above the boundary
+    private static Kept select(Row row, Kept within, double target, boolean byMass) {
+        float[] values = within.values(row);
+        double above = 0; // the measure of the values already known to rank above the boundary
         int lo = 0;
-        int hi = n;
+        int hi = values.length;
         while (lo < hi) {
             float pivot = median(values[lo], values[lo + (hi - lo) / 2], values[hi - 1]);
             // three-way partition of values[lo, hi): greater | equal | less
@@ -156,14 +244,14 @@ final class Sampler {
             if (above + greater >= target && gt > lo) {
                 hi = gt; // the boundary lies among the greater values
             } else if (above + greater + equal >= target || lt == hi) {
-                return new Cut(pivot, tiesToReach(target - above - greater, pivot, byMass,
-                        ties(probs, offset, vocab, within, pivot)));
+                int available = lt - gt; // kept tokens of exactly the pivot's probability
+                return within.cut(pivot, tiesToReach(target - above - greater, pivot, byMass, available));
             } else {
                 above += greater + equal;
                 lo = lt; // past the equal values, among the smaller ones
             }
         }
-        return within; // nothing to cut (an empty candidate set)
+        return within; // nothing to cut (no candidates)
     }
 
     /** How many of {@code available} tokens of probability {@code p} it takes to cover {@code rest}. */
@@ -179,44 +267,8 @@ final class Sampler {
         return (int) Math.min(available, Math.max(1, needed));
     }
 
-    /** Kept tokens (by {@code within}) whose probability is exactly {@code p}. */
-    private static int ties(float[] probs, int offset, int vocab, Cut within, float p) {
-        int count = 0;
-        int seen = 0;
-        for (int i = 0; i < vocab; i++) {
-            float q = probs[offset + i];
-            if (q == p && within.keeps(q, seen)) {
-                count++;
-            }
-            if (q == within.threshold) {
-                seen++;
-            }
-        }
-        return count;
-    }
-
     private static float median(float a, float b, float c) {
         return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
-    }
-
-    /** Walks the kept tokens in id order until {@code u} is used up (the last one if rounding leaves a rest). */
-    private static int draw(float[] probs, int offset, int vocab, Cut cut, double u) {
-        int last = -1;
-        int ties = 0;
-        for (int i = 0; i < vocab; i++) {
-            float p = probs[offset + i];
-            if (cut.keeps(p, ties) && p > 0) {
-                last = i;
-                u -= p;
-                if (u <= 0) {
-                    return i;
-                }
-            }
-            if (p == cut.threshold) {
-                ties++;
-            }
-        }
-        return last;
     }
 
     /** The first index of the largest value of {@code values[offset, offset + vocab)}. */

@@ -70,7 +70,7 @@ class SamplerTest {
             while (nucleus < keep && cumulative < target) {
                 cumulative += p[ids[nucleus++]];
             }
-            if (Math.abs(cumulative - target) < 1e-9 || Math.abs(cumulative - p[ids[nucleus - 1]] - target) < 1e-9) {
+            if (Math.abs(cumulative - target) < 1e-12 || Math.abs(cumulative - p[ids[nucleus - 1]] - target) < 1e-12) {
                 return null;
             }
             keep = nucleus;
@@ -112,6 +112,38 @@ class SamplerTest {
             assertArrayEquals(expected, got, "trial " + trial + ": vocab " + vocab + ", top-k " + topK + ", top-p " + topP);
         }
         assertTrue(compared > rows * 0.95, compared + " of " + rows + " rows away from a rounding boundary");
+    }
+
+    @Test
+    void filtersReachBelowTheCandidateFloorWhenTheyNeedTo() {
+        // two likely tokens and a thousand at 1e-9, far below the 1e-7 share the search starts with
+        float[] p = new float[1002];
+        Arrays.fill(p, 1e-9f);
+        p[400] = 0.5f;
+        p[700] = 0.5f;
+        double total = 0;
+        for (float v : p) {
+            total += v;
+        }
+        double topP = (1 + 500.5e-9) / total; // the nucleus takes both and 501 of the small ones
+        boolean[] nucleus = new Sampler(1, topP, 0, 0).kept(p, 0, p.length);
+        assertArrayEquals(reference(p, 0, topP), nucleus);
+        assertEquals(503, count(nucleus));
+        assertTrue(nucleus[0] && nucleus[501] && !nucleus[502], "ties rank by lower id");
+        boolean[] top10 = new Sampler(1, 1, 10, 0).kept(p, 0, p.length);
+        assertArrayEquals(reference(p, 10, 1), top10);
+        assertTrue(top10[400] && top10[700] && top10[7] && !top10[8]);
+        boolean[] top2 = new Sampler(1, 0.5, 2, 0).kept(p, 0, p.length);
+        assertEquals(1, count(top2));
+        assertTrue(top2[400], "the tie of 0.5 and 0.5 keeps the lower id");
+    }
+
+    private static int count(boolean[] flags) {
+        int n = 0;
+        for (boolean f : flags) {
+            n += f ? 1 : 0;
+        }
+        return n;
     }
 
     @Test
