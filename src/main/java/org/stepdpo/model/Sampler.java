@@ -157,7 +157,7 @@ final class Sampler {
             return Kept.all(row.vocab());
         }
         Kept candidates = candidates(row);
-        Kept kept = cut(row, candidates);
+        Kept kept = candidates == null ? null : cut(row, candidates);
         return kept != null ? kept : cut(row, Kept.all(row.vocab()));
     }
 
@@ -186,18 +186,25 @@ final class Sampler {
         return topK > 0 && topK < row.vocab();
     }
 
-    /** The ids at or above {@value #CANDIDATE_FLOOR} of the row's largest probability. */
+    /**
+     * The ids at or above {@value #CANDIDATE_FLOOR} of the row's largest probability; null when
+     * they are more than a quarter of the row (then listing them saves nothing).
+     */
     private static Kept candidates(Row row) {
         float max = 0;
         for (int i = 0; i < row.vocab(); i++) {
-            max = Math.max(max, row.p(i));
+            float p = row.p(i);
+            if (p > max) {
+                max = p;
+            }
         }
         float floor = (float) (max * CANDIDATE_FLOOR);
         int count = 0;
         for (int i = 0; i < row.vocab(); i++) {
-            if (row.p(i) >= floor) {
-                count++;
-            }
+            count += row.p(i) >= floor ? 1 : 0;
+        }
+        if (count > row.vocab() / 4) {
+            return null;
         }
         int[] ids = new int[count];
         for (int i = 0, at = 0; i < row.vocab() && at < count; i++) {
@@ -208,50 +215,57 @@ final class Sampler {
         return new Kept(ids, count, Float.NEGATIVE_INFINITY, Integer.MAX_VALUE);
     }
 
+    /** Bits of a probability's float encoding that each round of {@link #select} sorts by: 11, 11 and 10. */
+    private static final int[] RADIX_SHIFTS = {21, 10, 0};
+    private static final int[] RADIX_WIDTHS = {11, 11, 10};
+
     /**
      * The tightest cut of the tokens {@code within} keeps whose first-ranked tokens (most likely
      * first, ties by lower id) reach {@code target}: a count of tokens, or (when {@code byMass}) a
-     * probability mass. Quickselect over their values: each round splits them at a pivot and keeps
-     * the side that holds the boundary.
+     * probability mass. A radix select: a non-negative float's bits order like its value, so three
+     * histograms over 11, 11 and 10 of its bits, each within the bucket the previous one chose,
+     * find the boundary value in three passes without sorting or branching on the data.
      */
     private static Kept select(Row row, Kept within, double target, boolean byMass) {
         float[] values = within.values(row);
-        double above = 0; // the measure of the values already known to rank above the boundary
-        int lo = 0;
-        int hi = values.length;
-        while (lo < hi) {
-            float pivot = median(values[lo], values[lo + (hi - lo) / 2], values[hi - 1]);
-            // three-way partition of values[lo, hi): greater | equal | less
-            int gt = lo;
-            int lt = hi;
-            int i = lo;
-            double greater = 0;
-            double equal = 0;
-            while (i < lt) {
-                float v = values[i];
-                if (v > pivot) {
-                    values[i++] = values[gt];
-                    values[gt++] = v;
-                    greater += byMass ? v : 1;
-                } else if (v < pivot) {
-                    values[i] = values[--lt];
-                    values[lt] = v;
-                } else {
-                    i++;
-                    equal += byMass ? v : 1;
+        double above = 0; // the measure of the values ranked above the boundary bucket
+        int prefix = 0;   // the high bits of the boundary value found so far
+        int known = 0;    // how many of them
+        int ties = 0;
+        for (int level = 0; level < RADIX_SHIFTS.length; level++) {
+            int shift = RADIX_SHIFTS[level];
+            int buckets = 1 << RADIX_WIDTHS[level];
+            int[] count = new int[buckets];
+            double[] mass = byMass ? new double[buckets] : null;
+            for (float v : values) {
+                int bits = Float.floatToRawIntBits(v);
+                if (known > 0 && bits >>> (32 - known) != prefix) {
+                    continue;
+                }
+                int b = (bits >>> shift) & (buckets - 1);
+                count[b]++;
+                if (byMass) {
+                    mass[b] += v;
                 }
             }
-            if (above + greater >= target && gt > lo) {
-                hi = gt; // the boundary lies among the greater values
-            } else if (above + greater + equal >= target || lt == hi) {
-                int available = lt - gt; // kept tokens of exactly the pivot's probability
-                return within.cut(pivot, tiesToReach(target - above - greater, pivot, byMass, available));
-            } else {
-                above += greater + equal;
-                lo = lt; // past the equal values, among the smaller ones
+            int chosen = -1;
+            for (int b = buckets - 1; b >= 0; b--) {
+                double m = byMass ? mass[b] : count[b];
+                if (count[b] > 0 && above + m >= target) {
+                    chosen = b;
+                    break;
+                }
+                above += m;
             }
+            if (chosen < 0) {
+                return within; // the target is all of it (or more, by rounding): nothing to cut
+            }
+            prefix = known == 0 ? chosen : (prefix << RADIX_WIDTHS[level]) | chosen;
+            known += RADIX_WIDTHS[level];
+            ties = count[chosen];
         }
-        return within; // nothing to cut (no candidates)
+        float threshold = Float.intBitsToFloat(prefix);
+        return within.cut(threshold, tiesToReach(target - above, threshold, byMass, ties));
     }
 
     /** How many of {@code available} tokens of probability {@code p} it takes to cover {@code rest}. */
@@ -265,10 +279,6 @@ final class Sampler {
             needed--;
         }
         return (int) Math.min(available, Math.max(1, needed));
-    }
-
-    private static float median(float a, float b, float c) {
-        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
     }
 
     /** The first index of the largest value of {@code values[offset, offset + vocab)}. */
