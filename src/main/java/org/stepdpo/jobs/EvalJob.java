@@ -8,6 +8,7 @@ import org.stepdpo.eval.EvalStage;
 import org.stepdpo.eval.EvalSummary;
 import org.stepdpo.spark.SparkSessions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code spark-submit --class EvalJob}: scores MATH / GSM8K-style test sets with partitioned grading. */
@@ -42,14 +43,8 @@ public final class EvalJob implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", description = "Prompts generated together per task (default 8).")
     int batchSize = EvalConfig.Generation.DEFAULT_BATCH_SIZE;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "0 is greedy (default).")
-    double temperature = 0.0;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus mass for sampling (default 1: off).")
-    double topP = 1.0;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "Sample among the K likeliest (default 0: off).")
-    int topK = 0;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default 0).")
     long seed = 0;
@@ -71,7 +66,7 @@ public final class EvalJob implements Callable<Integer> {
     /** The validated configuration of the parsed flags. */
     EvalConfig config() {
         EvalConfig.Generation generation = model == null ? null : new EvalConfig.Generation(model, prompt,
-                maxNewTokens, batchSize, temperature, topP, topK, seed, dtype);
+                maxNewTokens, batchSize, sampling.temperature, sampling.topP, sampling.topK, seed, dtype);
         return new EvalConfig(data, out, completionField, generation, partitions, overwrite, resume);
     }
 

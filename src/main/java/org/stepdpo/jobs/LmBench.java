@@ -38,15 +38,8 @@ final class LmBench implements Callable<Integer> {
     @Option(names = "--new-tokens", required = true, paramLabel = "N", description = "Decoding steps.")
     int newTokens;
 
-    @Option(names = "--temperature", paramLabel = "T",
-            description = "0 (default) decodes greedily; above 0 each row samples from its own seeded stream.")
-    double temperature = 0;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus mass when sampling (default 1: off).")
-    double topP = 1;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "Candidates when sampling (default 0: off).")
-    int topK = 0;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the prompts and random weights (default 0).")
     long seed = 0;
@@ -66,7 +59,7 @@ final class LmBench implements Callable<Integer> {
             throw new IllegalArgumentException("give exactly one of --model DIR or --random SPEC");
         }
         Bench.Settings settings = new Bench.Settings(batch, promptTokens, newTokens, seed, repeats, warmup,
-                temperature, topP, topK);
+                sampling.temperature, sampling.topP, sampling.topK);
         Device dev = where.device();
         DataType type = where.dataType();
         HfConfig config = random == null ? null
@@ -84,9 +77,9 @@ final class LmBench implements Callable<Integer> {
             out.put("batch", batch);
             out.put("prompt_tokens", promptTokens);
             out.put("new_tokens", newTokens);
-            out.put("temperature", temperature);
-            out.put("top_p", topP);
-            out.put("top_k", topK);
+            out.put("temperature", sampling.temperature);
+            out.put("top_p", sampling.topP);
+            out.put("top_k", sampling.topK);
             out.put("matmul_params", r.matmulParams());
             out.put("lm_head_params", r.headParams());
             out.put("prefill_s", r.prefillSeconds());

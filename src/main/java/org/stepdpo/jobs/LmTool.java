@@ -118,14 +118,8 @@ public final class LmTool implements Callable<Integer> {
         @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default: 64.")
         int maxNewTokens = 64;
 
-        @Option(names = "--temperature", paramLabel = "T", description = "0 is greedy (default).")
-        double temperature = 0;
-
-        @Option(names = "--top-p", paramLabel = "P", description = "Nucleus for sampling (default 1).")
-        double topP = 1;
-
-        @Option(names = "--top-k", paramLabel = "K", description = "Sample among the K likeliest (default 0: all).")
-        int topK = 0;
+        @Mixin
+        SamplingOptions sampling;
 
         @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default 0).")
         long seed = 0;
@@ -145,7 +139,8 @@ public final class LmTool implements Callable<Integer> {
                     }
                 }
                 int[] generated = Generator.generate(model, ids,
-                        new Generator.Options(maxNewTokens, temperature, topP, topK, stop, null), seed);
+                        new Generator.Options(maxNewTokens, sampling.temperature, sampling.topP, sampling.topK, stop,
+                                null), seed);
                 ObjectNode out = JSON.createObjectNode();
                 ArrayNode idArray = out.putArray("ids");
                 Arrays.stream(generated).forEach(idArray::add);
