@@ -193,16 +193,17 @@ public final class Generator {
             for (int r = active.size() - 1; r >= 0; r--) {
                 List<Integer> t = tokens.get(r);
                 t.add(next[r]);
-                int[] ids = t.stream().mapToInt(Integer::intValue).toArray();
+                // the ids as an array only when a stop rule reads them or the row ends: copying every
+                // row's tokens on every step would cost time quadratic in the length
+                int[] ids = options.stopCheck() == null ? null : toArray(t);
                 Finish finish = null;
-                if (options.stopIds().contains(next[r])
-                        || (options.stopCheck() != null && options.stopCheck().done(ids))) {
+                if (options.stopIds().contains(next[r]) || (ids != null && options.stopCheck().done(ids))) {
                     finish = Finish.STOP;
                 } else if (t.size() >= limits.get(r)) {
                     finish = Finish.LENGTH;
                 }
                 if (finish != null) {
-                    results[active.get(r)] = new Result(ids, finish);
+                    results[active.get(r)] = new Result(ids != null ? ids : toArray(t), finish);
                     active.remove(r);
                     tokens.remove(r);
                     samplers.remove(r);
@@ -213,6 +214,10 @@ public final class Generator {
                 }
             }
             return keep;
+        }
+
+        private static int[] toArray(List<Integer> tokens) {
+            return tokens.stream().mapToInt(Integer::intValue).toArray();
         }
 
         /**

@@ -95,6 +95,22 @@ class DecoderConsistencyTest {
     }
 
     @Test
+    void samplingFromTheTopTokenOnlyIsGreedy() {
+        java.util.List<Generator.Request> rows = java.util.List.of(new Generator.Request(SEQ, 1),
+                new Generator.Request(new int[] {4, 5, 6}, 2), new Generator.Request(SEQ, 3));
+        java.util.List<Generator.Result> greedy = Generator.generate(model, rows, 0,
+                Generator.Options.greedy(8, java.util.Set.of()));
+        for (Generator.Options top1 : java.util.List.of(new Generator.Options(8, 0.7, 1, 1, java.util.Set.of(), null),
+                new Generator.Options(8, 1.3, 1e-6, 0, java.util.Set.of(), null))) {
+            java.util.List<Generator.Result> sampled = Generator.generate(model, rows, 0, top1);
+            for (int r = 0; r < rows.size(); r++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(greedy.get(r).ids(), sampled.get(r).ids(),
+                        "row " + r + " with top-k " + top1.topK() + ", top-p " + top1.topP());
+            }
+        }
+    }
+
+    @Test
     void aThousandForwardPassesLeaveNoNativeArraysBehind() {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
