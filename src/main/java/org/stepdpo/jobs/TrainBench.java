@@ -2,7 +2,6 @@ package org.stepdpo.jobs;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,19 +9,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.stepdpo.model.Bench;
-import org.stepdpo.model.DecoderLM;
 import org.stepdpo.model.HfConfig;
-import org.stepdpo.model.ModelWriter;
 import org.stepdpo.model.RandomModel;
-import org.stepdpo.model.io.DType;
 import org.stepdpo.spark.SparkSessions;
 import org.stepdpo.train.PreferenceExample;
 import org.stepdpo.train.PreferenceLoss;
@@ -80,7 +74,7 @@ public final class TrainBench implements Callable<Integer> {
         HfConfig config = RandomModel.config(random, Math.max(4096, promptTokens + responseTokens + 1));
         Path modelDir = out.resolve("model");
         Path run = out.resolve("run");
-        writeModel(config, modelDir);
+        RandomModel.write(config, 0, modelDir, null);
         int global = workers * perDeviceBatch * gradAccum;
         TrainConfig tc = new TrainConfig(modelDir.toString(), List.of("random pairs"), run.toString(), "step-dpo", "plain",
                 promptTokens + responseTokens + 1, promptTokens, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID,
@@ -141,30 +135,6 @@ public final class TrainBench implements Callable<Integer> {
                     random.ints(responseTokens, 3, vocab).toArray(), random.ints(responseTokens, 3, vocab).toArray(), 0, 0));
         }
         return out;
-    }
-
-    /** Writes a random Llama-layout model as an HF directory. */
-    static void writeModel(HfConfig c, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("architectures", List.of(c.architecture()));
-        json.put("model_type", "llama");
-        json.put("vocab_size", c.vocabSize());
-        json.put("hidden_size", c.hiddenSize());
-        json.put("intermediate_size", c.intermediateSize());
-        json.put("num_hidden_layers", c.numLayers());
-        json.put("num_attention_heads", c.numHeads());
-        json.put("num_key_value_heads", c.numKvHeads());
-        json.put("head_dim", c.headDim());
-        json.put("rope_theta", c.ropeTheta());
-        json.put("rms_norm_eps", c.rmsNormEps());
-        json.put("max_position_embeddings", c.maxPositions());
-        json.put("tie_word_embeddings", c.tieWordEmbeddings());
-        json.put("torch_dtype", "float32");
-        JSON.writeValue(dir.resolve("config.json").toFile(), json);
-        try (DecoderLM lm = DecoderLM.create(c, RandomModel.weights(0), Device.cpu(), DataType.FLOAT32)) {
-            ModelWriter.save(lm, dir, dir, DType.F32);
-        }
     }
 
     public static void main(String[] args) {

@@ -1,12 +1,22 @@
 package org.stepdpo.model;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.stepdpo.model.io.DType;
 
 /**
  * A Llama-layout decoder with random weights, for benchmarks without a checkpoint. The shape comes
@@ -66,6 +76,46 @@ public final class RandomModel {
         return new HfConfig("LlamaForCausalLM", v.get("vocab"), hidden, v.getOrDefault("intermediate", 4 * hidden),
                 v.get("layers"), heads, v.get("kv_heads"), headDim, 10000.0, null, 1e-6, false, false, false, false, 0,
                 maxPositions, -1, List.of());
+    }
+
+    /**
+     * Writes a random model as an HF directory: {@code config.json} and {@code model.safetensors}
+     * (F32), plus the tokenizer files of {@code tokenizerDir} when given (its vocabulary must fit
+     * the config's).
+     */
+    public static void write(HfConfig c, long seed, Path dir, Path tokenizerDir) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("architectures", List.of(c.architecture()));
+        json.put("model_type", "llama");
+        json.put("vocab_size", c.vocabSize());
+        json.put("hidden_size", c.hiddenSize());
+        json.put("intermediate_size", c.intermediateSize());
+        json.put("num_hidden_layers", c.numLayers());
+        json.put("num_attention_heads", c.numHeads());
+        json.put("num_key_value_heads", c.numKvHeads());
+        json.put("head_dim", c.headDim());
+        json.put("rope_theta", c.ropeTheta());
+        json.put("rms_norm_eps", c.rmsNormEps());
+        json.put("max_position_embeddings", c.maxPositions());
+        json.put("tie_word_embeddings", c.tieWordEmbeddings());
+        json.put("torch_dtype", "float32");
+        try {
+            Files.createDirectories(dir);
+            new ObjectMapper().writeValue(dir.resolve("config.json").toFile(), json);
+            if (tokenizerDir != null) {
+                for (String name : ModelWriter.COMPANION_FILES) {
+                    Path file = tokenizerDir.resolve(name);
+                    if (Files.isRegularFile(file) && !name.equals("generation_config.json")) {
+                        Files.copy(file, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the random model to " + dir, e);
+        }
+        try (DecoderLM lm = DecoderLM.create(c, weights(seed), Device.cpu(), DataType.FLOAT32)) {
+            ModelWriter.save(lm, dir, dir, DType.F32);
+        }
     }
 
     /** Random weights for any tensor a config asks for, the same for the same seed. */

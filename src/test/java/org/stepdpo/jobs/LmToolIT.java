@@ -86,6 +86,28 @@ class LmToolIT {
         assertTrue(lines.get(0).contains(expected), r.both());
     }
 
+    @org.junit.jupiter.api.Test
+    void aRandomModelWithARealTokenizerGeneratesAndAVocabularyTooSmallIsRefused(@TempDir Path tmp) throws Exception {
+        String tokenizer = Launch.ROOT.resolve("src/test/resources/fixtures/tokenizers/qwen3").toString();
+        Path model = tmp.resolve("random");
+        Launch.Result made = Launch.run(120, null, "jobs/lm", "random", "--random",
+                "hidden=32,layers=2,heads=4,kv_heads=2,vocab=151936", "--tokenizer", tokenizer, "--out", model.toString());
+        assertEquals(0, made.code(), made.both());
+        assertTrue(Files.isRegularFile(model.resolve("tokenizer.json")) && Files.isRegularFile(model.resolve("config.json")));
+        Launch.Result gen = Launch.run(120, null, "jobs/lm", "generate", "--model", model.toString(), "--text",
+                "What is 2+3?", "--prompt", "qwen2-boxed", "--max-new-tokens", "5", "--ignore-eos", "--temperature", "0.8",
+                "--top-p", "0.9", "--seed", "3");
+        assertEquals(0, gen.code(), gen.both());
+        assertEquals(5, JSON.readTree(gen.out()).get("ids").size(), gen.out());
+
+        Launch.Result small = Launch.run(120, null, "jobs/lm", "random", "--random",
+                "hidden=32,layers=1,heads=4,kv_heads=2,vocab=1000", "--tokenizer", tokenizer, "--out",
+                tmp.resolve("small").toString());
+        assertEquals(2, small.code(), small.both());
+        assertTrue(small.err().contains("has 151669 tokens but the spec's vocab is 1000"), small.both());
+        assertTrue(Files.notExists(tmp.resolve("small")), "nothing written");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"no-such-dir", "src/test/resources/fixtures/tokenizers/qwen3"})
     void aDirectoryThatIsNotAModelFailsWithOneLine(String dir) throws Exception {

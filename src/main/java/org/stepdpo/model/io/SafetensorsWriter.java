@@ -226,13 +226,17 @@ public final class SafetensorsWriter {
         void run(FileChannel channel) throws IOException;
     }
 
-    /** Writes to a temporary file beside {@code file}, then moves it over {@code file}. */
+    /**
+     * Writes to a temporary file beside {@code file}, then moves it over {@code file}. The temporary
+     * file is created like any other (permissions from the umask), not with
+     * {@code Files.createTempFile}, whose owner-only permissions the model would keep: executors or
+     * users running under other accounts could not read it.
+     */
     private static void writeAtomically(Path file, ChannelWork work) {
         Path target = file.toAbsolutePath();
-        Path tmp = null;
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
-            tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 work.run(channel);
                 channel.force(false);
             }

@@ -43,6 +43,15 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void writtenFilesGetTheUmasksPermissionsNotOwnerOnly() throws IOException {
+        SafetensorsWriter.writeModel(tmp, rawTensors(LLAMA), Map.of(), Long.MAX_VALUE);
+        Path ordinary = Files.createFile(tmp.resolve("ordinary")); // what the umask gives any new file
+        assertEquals(Files.getPosixFilePermissions(ordinary),
+                Files.getPosixFilePermissions(tmp.resolve("model.safetensors")));
+        assertEquals(List.of("model.safetensors", "ordinary"), fileNames(tmp), "no temporary file is left");
+    }
+
+    @Test
     void shardedRoundTripWritesAnHfIndex() throws IOException {
         List<SafetensorsWriter.Tensor> tensors = rawTensors(LLAMA);
         long total = tensors.stream().mapToLong(SafetensorsWriter.Tensor::byteLength).sum();
