@@ -63,15 +63,18 @@ class TrainIT {
             assertEquals(norm, step1.get("grad_norm").asDouble(), norm * 1e-3, out.toString());
             assertEquals(3, Files.readAllLines(out.resolve("metrics.jsonl")).size());
         }
-        // executors with one core each against a JVM with two: matmuls may sum in another order, and
-        // Adam magnifies rounding where gradients are near 0, so the runs agree closely, not bitwise
+        // one engine thread per worker in both and the same micro-batches of 2, but local[1] scores the
+        // reference log-probs in one batch of 4 and the cluster in two of 2: MKL's sums differ with the
+        // batch shape (~1e-6 per log-prob), and Adam magnifies rounding where gradients are near 0, so
+        // the runs agree closely, not bitwise. At lr 1e-5 a weight moves up to ~2e-5 in these 3 steps.
         assertWeightsClose(Fixtures.weights(one), Fixtures.weights(two), 1e-5);
         List<String> a = Files.readAllLines(one.resolve("metrics.jsonl"));
         List<String> b = Files.readAllLines(two.resolve("metrics.jsonl"));
         for (int i = 0; i < 3; i++) {
             double la = JSON.readTree(a.get(i)).get("loss").asDouble();
             double lb = JSON.readTree(b.get(i)).get("loss").asDouble();
-            assertEquals(la, lb, 1e-6, "loss at step " + (i + 1));
+            // those reference log-probs move the loss (~0.69) by up to a few 1e-6
+            assertEquals(la, lb, 1e-5, "loss at step " + (i + 1));
         }
         // both executors trained: each one's log shows its worker
         List<Path> logs = cluster.executorLogs();
@@ -117,7 +120,9 @@ class TrainIT {
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertEquals(40, metrics.size(), "one line per step after the resume rewrote the lost ones");
 
-        // the same run without the loss, in one JVM: the same weights
+        // the same run without the loss, in one JVM: the same weights, bit for bit. Both run each worker
+        // on one engine thread (spark.task.cpus 1 on the cluster, local[2] shared by 2 workers), with the
+        // same micro-batches of 1 and the reference pass in the same 2 partitions
         Path straight = dir.resolve("straight");
         List<String> local = new ArrayList<>(List.of("jobs/spark-submit", "--master", "local[2]"));
         local.addAll(args(straight, "1e-3", "--workers", "2", "--per-device-batch", "1", "--max-steps", "40"));
