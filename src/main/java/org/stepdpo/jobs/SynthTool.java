@@ -158,8 +158,8 @@ public final class SynthTool implements Callable<Integer> {
 
         @Option(names = "--shape", paramLabel = "SPEC",
                 description = "hidden=N,layers=N,heads=N,kv_heads=N[,intermediate=N] (default "
-                        + "hidden=256,layers=4,heads=4,kv_heads=4,intermediate=768).")
-        String shape = "hidden=256,layers=4,heads=4,kv_heads=4,intermediate=768";
+                        + "hidden=256,layers=4,heads=8,kv_heads=8,intermediate=768).")
+        String shape = "hidden=256,layers=4,heads=8,kv_heads=8,intermediate=768";
 
         @Option(names = "--max-positions", paramLabel = "N", description = "max_position_embeddings (default 1024).")
         int maxPositions = 1024;

@@ -122,8 +122,7 @@ public final class Families {
                 }
                 s.say(p.Subject() + (buys ? " buys " : " gives away ") + bags + " " + item.container() + "s with "
                         + each + " " + unit + " in each " + item.container() + ".");
-                long g = s.step(Op.MUL, bags, each, unit);
-                x = s.step(buys ? Op.ADD : Op.SUB, x, g, unit);
+                x = s.withProduct(x, buys ? Op.ADD : Op.SUB, bags, each, unit);
             }
         }
         return s.finish("objects", question);
@@ -177,8 +176,7 @@ public final class Families {
                     return null;
                 }
                 s.say(p.Subject() + " also buys " + c2 + " " + g.plural() + " for $" + q + " each.");
-                long cost = s.step(Op.MUL, c2, q, "dollars");
-                x = s.step(Op.ADD, x, cost, "dollars");
+                x = s.withProduct(x, Op.ADD, c2, q, "dollars");
             }
         }
         return s.finish("prices", question);
@@ -238,8 +236,7 @@ public final class Families {
                 }
                 s.say("A second " + w.name() + " " + w.verb() + " " + r2 + " " + unit + " per " + w.time() + " for "
                         + t2 + " " + w.time() + "s.");
-                long more = s.step(Op.MUL, r2, t2, unit);
-                x = s.step(Op.ADD, x, more, unit);
+                x = s.withProduct(x, Op.ADD, r2, t2, unit);
             }
         }
         return s.finish("rates", question);
@@ -298,8 +295,7 @@ public final class Families {
                     return null;
                 }
                 s.say("Later " + g + " more " + pl.groups() + " with " + e2 + " " + unit + " each are added.");
-                long more = s.step(Op.MUL, g, e2, unit);
-                x = s.step(Op.ADD, x, more, unit);
+                x = s.withProduct(x, Op.ADD, g, e2, unit);
             }
         }
         return s.finish("groups", question);

@@ -43,6 +43,12 @@ final class Story {
         return s.result();
     }
 
+    /** Records {@code a * b}, then {@code x op (a * b)} ({@code +} or {@code -}); returns the latter. */
+    long withProduct(long x, Op op, long a, long b, String unit) {
+        long product = step(Op.MUL, a, b, unit);
+        return step(op, x, product, unit);
+    }
+
     int stepCount() {
         return steps.size();
     }
