@@ -44,7 +44,8 @@ public record EvalConfig(List<String> data, String out, String completionField, 
                 throw new IllegalArgumentException("--model: a model directory is required");
             }
             if (prompt == null || prompt.isBlank()) {
-                throw new IllegalArgumentException("--prompt: a template name is required with --model; one of "
+                throw new IllegalArgumentException("--prompt: a template name is required with --model (the model "
+                        + "directory has no chat_template in tokenizer_config.json to default to); one of "
                         + String.join(", ", PromptTemplates.GENERATION_NAMES));
             }
             if (!PromptTemplates.GENERATION_NAMES.contains(prompt)) {

@@ -6,6 +6,8 @@ import org.apache.spark.sql.SparkSession;
 import org.stepdpo.eval.EvalConfig;
 import org.stepdpo.eval.EvalStage;
 import org.stepdpo.eval.EvalSummary;
+import org.stepdpo.model.text.PromptTemplates;
+import org.stepdpo.spark.LocalPaths;
 import org.stepdpo.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +36,8 @@ public final class EvalJob implements Callable<Integer> {
     String model;
 
     @Option(names = "--prompt", paramLabel = "NAME",
-            description = "Generation template: qwen2-boxed, deepseek-math, alpaca, chat (the model's own), plain...")
+            description = "Generation template: qwen2-boxed, deepseek-math, alpaca, chat (the model's own), plain... "
+                    + "(default: chat when the model has a chat_template).")
     String prompt;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default: 2048, as the seed.")
@@ -65,7 +68,9 @@ public final class EvalJob implements Callable<Integer> {
 
     /** The validated configuration of the parsed flags. */
     EvalConfig config() {
-        EvalConfig.Generation generation = model == null ? null : new EvalConfig.Generation(model, prompt,
+        String template = prompt != null || model == null ? prompt
+                : PromptTemplates.defaultFor(LocalPaths.of(model), null);
+        EvalConfig.Generation generation = model == null ? null : new EvalConfig.Generation(model, template,
                 maxNewTokens, batchSize, sampling.temperature, sampling.topP, sampling.topK, seed, dtype);
         return new EvalConfig(data, out, completionField, generation, partitions, overwrite, resume);
     }

@@ -1,6 +1,8 @@
 package org.stepdpo.jobs;
 
 import java.util.List;
+import org.stepdpo.model.text.PromptTemplates;
+import org.stepdpo.spark.LocalPaths;
 import org.stepdpo.train.PreferenceLoss;
 import org.stepdpo.train.TrainConfig;
 import picocli.CommandLine.Option;
@@ -21,8 +23,9 @@ final class TrainOptions {
     String out;
 
     @Option(names = "--prompt", paramLabel = "NAME",
-            description = "Training template: qwen2-boxed (default), alpaca, deepseek-math, plain, chat.")
-    String prompt = "qwen2-boxed";
+            description = "Training template: qwen2-boxed, alpaca, deepseek-math, plain, chat (default: chat when the "
+                    + "model has a chat_template, qwen2-boxed otherwise).")
+    String prompt;
 
     @Option(names = "--max-length", paramLabel = "N", description = "Prompt + response tokens at most (default 1024).")
     int maxLength = 1024;
@@ -82,7 +85,9 @@ final class TrainOptions {
 
     /** The validated configuration. */
     TrainConfig config(String task, PreferenceLoss.Config loss, double lr, String reference, int referenceBatch) {
-        return new TrainConfig(model, data, out, task, prompt, maxLength, maxPromptLength, loss,
+        String template = prompt != null || model == null ? prompt
+                : PromptTemplates.defaultFor(LocalPaths.of(model), "qwen2-boxed");
+        return new TrainConfig(model, data, out, task, template, maxLength, maxPromptLength, loss,
                 new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
                 gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype, resume,
                 overwrite);

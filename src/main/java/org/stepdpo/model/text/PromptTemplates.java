@@ -1,5 +1,11 @@
 package org.stepdpo.model.text;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -119,6 +125,28 @@ public final class PromptTemplates {
     public static String chat(String chatTemplate, String instruction, Map<String, Object> extraVariables) {
         requireInstruction(instruction);
         return new ChatTemplate(chatTemplate, extraVariables).renderUser(instruction);
+    }
+
+    /**
+     * The template a job uses when {@code --prompt} is omitted: {@code chat} when the model directory
+     * records its prompt format as HF does (a {@code chat_template} in {@code tokenizer_config.json},
+     * or {@code chat_template.jinja}), otherwise {@code fallback} (which may be null: none).
+     */
+    public static String defaultFor(Path modelDir, String fallback) {
+        if (Files.isRegularFile(modelDir.resolve("chat_template.jinja"))) {
+            return "chat";
+        }
+        Path config = modelDir.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(config)) {
+            return fallback;
+        }
+        try {
+            JsonNode template = new ObjectMapper().readTree(config.toFile()).get("chat_template");
+            boolean has = template != null && (template.isArray() ? !template.isEmpty() : !template.asText().isBlank());
+            return has ? "chat" : fallback;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + config + ": " + e.getMessage(), e);
+        }
     }
 
     private static String alpaca(String instruction) {
