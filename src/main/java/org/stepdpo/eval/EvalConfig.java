@@ -3,6 +3,8 @@ package org.stepdpo.eval;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.stepdpo.generate.GenerateCompletions;
+import org.stepdpo.generate.LanguageModel;
 import org.stepdpo.model.text.PromptTemplates;
 
 /**

@@ -20,6 +20,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.stepdpo.generate.Completion;
+import org.stepdpo.generate.CompletionLog;
+import org.stepdpo.generate.GenerateCompletions;
+import org.stepdpo.generate.LanguageModel;
+import org.stepdpo.generate.Problem;
+import org.stepdpo.generate.ProblemParser;
 import org.stepdpo.spark.Outputs;
 import org.stepdpo.spark.Rejection;
 import org.stepdpo.spark.SourceLine;
@@ -63,7 +69,7 @@ public final class EvalStage {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             int partitions = config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism();
-            JavaRDD<EvalProblem> problems = parsed.filter(ProblemParser.Parsed::ok).map(ProblemParser.Parsed::problem);
+            JavaRDD<Problem> problems = parsed.filter(ProblemParser.Parsed::ok).map(ProblemParser.Parsed::problem);
             JavaRDD<Completion> completions;
             Map<String, Object> generation = null;
             if (config.scoringMode()) {
@@ -93,7 +99,7 @@ public final class EvalStage {
     }
 
     /** Generates what the log lacks; returns the generation figures for the summary. */
-    private static Map<String, Object> generate(SparkSession spark, EvalConfig config, JavaRDD<EvalProblem> problems,
+    private static Map<String, Object> generate(SparkSession spark, EvalConfig config, JavaRDD<Problem> problems,
             int partitions, Map<String, Double> timing) {
         String log = logDir(config);
         Dataset<Row> before = CompletionLog.read(spark, log);
@@ -102,7 +108,7 @@ public final class EvalStage {
             done.add(r.getString(0) + "\n" + r.getLong(1));
         }
         long tokensBefore = newTokens(before);
-        JavaRDD<EvalProblem> todo = done.isEmpty() ? problems
+        JavaRDD<Problem> todo = done.isEmpty() ? problems
                 : problems.filter(p -> !done.contains(p.file() + "\n" + p.line()));
         long started = System.nanoTime();
         EvalConfig.Generation g = config.generation();

@@ -10,6 +10,8 @@ import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import scala.jdk.javaapi.CollectionConverters;
 import org.slf4j.LoggerFactory;
+import org.stepdpo.generate.Completion;
+import org.stepdpo.generate.Problem;
 import org.stepdpo.math.Grade;
 import org.stepdpo.math.Grader;
 
@@ -52,7 +54,7 @@ public final class ScoreCompletions implements FlatMapFunction<Iterator<Completi
 
     /** Grades one completion; token counts and finish are null for completions that were not generated here. */
     static Row score(Completion c) {
-        EvalProblem p = c.problem();
+        Problem p = c.problem();
         Grade g;
         try {
             g = Grader.gradeCompletion(p.completion(), p.answers());

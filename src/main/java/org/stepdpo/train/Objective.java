@@ -2,6 +2,7 @@ package org.stepdpo.train;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.stepdpo.generate.PairRow;
 
 /**
  * What a preference pair trains on ({@code --loss}).
@@ -59,6 +60,16 @@ public enum Objective {
     /** The pair field holding the rejected response. */
     public String rejectedField() {
         return rejectedField;
+    }
+
+    /** The chosen response this objective trains on: step k, or the whole continuation. */
+    public String chosen(PairRow row) {
+        return this == STEP_DPO ? row.chosen() : row.fullChosen();
+    }
+
+    /** The rejected response this objective trains on: step k, or the whole continuation. */
+    public String rejected(PairRow row) {
+        return this == STEP_DPO ? row.rejected() : row.fullRejected();
     }
 
     /** Whether the tokenizer's EOS ends each response. */

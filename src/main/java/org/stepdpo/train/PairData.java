@@ -22,6 +22,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.TaskCompletionListener;
+import org.stepdpo.generate.PairRow;
 import org.stepdpo.model.text.HfTokenizer;
 import org.stepdpo.spark.Rejection;
 import org.stepdpo.spark.SourceLine;

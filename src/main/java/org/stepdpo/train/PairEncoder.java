@@ -2,6 +2,7 @@ package org.stepdpo.train;
 
 import java.util.Arrays;
 import java.util.Optional;
+import org.stepdpo.generate.PairRow;
 import org.stepdpo.model.text.ChatTemplate;
 import org.stepdpo.model.text.HfTokenizer;
 import org.stepdpo.model.text.PromptTemplates;
@@ -73,7 +74,7 @@ public final class PairEncoder {
         }
         String text = promptText(row.prompt(), row.initialReasonSteps());
         Object built = build(text, objective.appendsEos(), new String[] {objective.chosenField(),
-            objective.rejectedField()}, row.chosenFor(objective), row.rejectedFor(objective));
+            objective.rejectedField()}, objective.chosen(row), objective.rejected(row));
         if (built instanceof String reason) {
             return new Parsed<>(null, new Rejection(row.file(), row.line(), reason, row.toJson()));
         }

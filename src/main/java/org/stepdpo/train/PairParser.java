@@ -13,6 +13,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
+import org.stepdpo.generate.PairRow;
 import org.stepdpo.spark.Rejection;
 import org.stepdpo.spark.SourceLine;
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Serializable;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.stepdpo.generate.PairRow;
 import org.stepdpo.spark.SourceLine;
 
 /**

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.stepdpo.generate.CompletionLog;
 import org.stepdpo.model.Fixtures;
 import org.stepdpo.spark.SharedSpark;
 

@@ -11,6 +11,7 @@ import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.stepdpo.generate.PairRow;
 import org.stepdpo.spark.SourceLine;
 import org.stepdpo.train.PairParser.Parsed;
 
@@ -39,8 +40,8 @@ class PairParserTest {
         assertEquals(new PairRow("file:/d/pairs.jsonl", 7, "gsm8k", "P", "Let's think step by step.\nStep 1:", " c",
                 " r", " c more", " r more", "5"), r);
         assertEquals("file:/d/pairs.jsonl:7", r.id());
-        assertEquals(" c more", r.chosenFor(Objective.DPO));
-        assertEquals(" r", r.rejectedFor(Objective.STEP_DPO));
+        assertEquals(" c more", Objective.DPO.chosen(r));
+        assertEquals(" r", Objective.STEP_DPO.rejected(r));
     }
 
     @Test

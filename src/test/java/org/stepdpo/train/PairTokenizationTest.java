@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.stepdpo.generate.PairRow;
 import org.stepdpo.model.Fixtures;
 import org.stepdpo.model.text.HfTokenizer;
 import org.stepdpo.spark.SourceLine;

@@ -1,4 +1,4 @@
-package org.stepdpo.eval;
+package org.stepdpo.generate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,11 +13,12 @@ import org.stepdpo.spark.Rejection;
 import org.stepdpo.spark.SourceLine;
 
 /**
- * Turns one JSONL line into an {@link EvalProblem}, or a {@link Rejection} that says why not.
+ * Turns one JSONL line into an {@link Problem}, or a {@link Rejection} that says why not.
  *
  * <p>Required: {@code instruction} (a non-empty string) and {@code answer} (a non-empty list of
  * strings or numbers; a single string or number is taken as a one-element list); in scoring mode
- * also the completion field. Optional: {@code idx}, {@code dataset}, {@code type}, {@code level}.
+ * also the completion field. Optional: {@code idx}, {@code dataset}, {@code type}, {@code level},
+ * and {@code output} (a reference solution, kept when it is a string).
  */
 public final class ProblemParser implements Function<SourceLine, ProblemParser.Parsed> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,7 +32,7 @@ public final class ProblemParser implements Function<SourceLine, ProblemParser.P
     }
 
     /** Either a problem or a rejection. */
-    public record Parsed(EvalProblem problem, Rejection rejection) implements Serializable {
+    public record Parsed(Problem problem, Rejection rejection) implements Serializable {
         public boolean ok() {
             return problem != null;
         }
@@ -49,7 +50,7 @@ public final class ProblemParser implements Function<SourceLine, ProblemParser.P
         }
     }
 
-    private EvalProblem parse(SourceLine src) throws BadRow {
+    private Problem parse(SourceLine src) throws BadRow {
         JsonNode row;
         try {
             row = JSON.readTree(src.text());
@@ -70,8 +71,14 @@ public final class ProblemParser implements Function<SourceLine, ProblemParser.P
         if (dataset == null) {
             dataset = inferDataset(idx, src.file());
         }
-        return new EvalProblem(src.file(), src.line(), idx, dataset, optionalScalar(row, "type"),
-                optionalScalar(row, "level"), instruction, answers, completion);
+        return new Problem(src.file(), src.line(), idx, dataset, optionalScalar(row, "type"),
+                optionalScalar(row, "level"), instruction, answers, reference(row), completion);
+    }
+
+    /** The reference solution ({@code output}) when it is a non-blank string; null otherwise. */
+    private static String reference(JsonNode row) {
+        JsonNode v = row.get("output");
+        return v != null && v.isTextual() && !v.asText().isBlank() ? v.asText() : null;
     }
 
     private static String requiredString(JsonNode row, String field) throws BadRow {

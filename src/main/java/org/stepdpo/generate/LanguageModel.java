@@ -1,4 +1,4 @@
-package org.stepdpo.eval;
+package org.stepdpo.generate;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
@@ -50,7 +50,11 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
          */
         public void check(String prompt) {
             Path path = path();
-            HfConfig.load(path);
+            try {
+                HfConfig.load(path);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+            }
             if (!Files.isRegularFile(path.resolve("tokenizer.json"))) {
                 throw new IllegalArgumentException("--model: tokenizer.json not found in " + path
                         + ": generation needs the model's tokenizer files");
@@ -66,7 +70,7 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
         }
 
         /** The directory as a local path ({@code file:} URIs accepted). */
-        Path path() {
+        public Path path() {
             return LocalPaths.of(dir);
         }
 

@@ -1,4 +1,4 @@
-package org.stepdpo.train;
+package org.stepdpo.generate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,16 +30,6 @@ public record PairRow(String file, long line, String dataset, String prompt, Str
         return file + ":" + line;
     }
 
-    /** The chosen response the objective trains on. */
-    public String chosenFor(Objective objective) {
-        return objective == Objective.STEP_DPO ? chosen : fullChosen;
-    }
-
-    /** The rejected response the objective trains on. */
-    public String rejectedFor(Objective objective) {
-        return objective == Objective.STEP_DPO ? rejected : fullRejected;
-    }
-
     /** The eight data fields as one JSON object (null fields left out), for rejection records. */
     public String toJson() {
         ObjectNode o = JSON.createObjectNode();
@@ -54,7 +44,8 @@ public record PairRow(String file, long line, String dataset, String prompt, Str
         return o.toString();
     }
 
-    static void putIfPresent(ObjectNode o, String key, String value) {
+    /** Puts {@code key} when {@code value} is not null. */
+    public static void putIfPresent(ObjectNode o, String key, String value) {
         if (value != null) {
             o.put(key, value);
         }

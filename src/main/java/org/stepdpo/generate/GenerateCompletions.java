@@ -1,4 +1,4 @@
-package org.stepdpo.eval;
+package org.stepdpo.generate;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,10 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.deploy.SparkHadoopUtil;
 import org.stepdpo.model.Generator;
 import org.stepdpo.spark.ExecutorModels;
 import org.stepdpo.spark.TaskThreads;
@@ -21,7 +18,7 @@ import org.stepdpo.spark.TaskThreads;
  * prompts are sorted by length and generated {@code batchSize} at a time, and completions are
  * handed on batch by batch as they finish.
  */
-public final class GenerateCompletions implements FlatMapFunction<Iterator<EvalProblem>, Completion> {
+public final class GenerateCompletions implements FlatMapFunction<Iterator<Problem>, Completion> {
     /**
      * Serializable generation settings.
      *
@@ -48,7 +45,7 @@ public final class GenerateCompletions implements FlatMapFunction<Iterator<EvalP
     }
 
     /** A problem's own sampling seed: independent of batching and partitioning. */
-    static long seedOf(long runSeed, String idx) {
+    public static long seedOf(long runSeed, String idx) {
         long h = runSeed * 0x9E3779B97F4A7C15L;
         for (int i = 0; i < idx.length(); i++) {
             h = (h ^ idx.charAt(i)) * 0x100000001B3L;
@@ -56,10 +53,10 @@ public final class GenerateCompletions implements FlatMapFunction<Iterator<EvalP
         return h;
     }
 
-    private record Pending(EvalProblem problem, String prompt, int[] ids) {}
+    private record Pending(Problem problem, String prompt, int[] ids) {}
 
     @Override
-    public Iterator<Completion> call(Iterator<EvalProblem> problems) {
+    public Iterator<Completion> call(Iterator<Problem> problems) {
         if (!problems.hasNext()) {
             return List.<Completion>of().iterator();
         }
@@ -67,7 +64,7 @@ public final class GenerateCompletions implements FlatMapFunction<Iterator<EvalP
         LanguageModel lm = ExecutorModels.acquire(model);
         List<Pending> pending = new ArrayList<>();
         while (problems.hasNext()) {
-            EvalProblem p = problems.next();
+            Problem p = problems.next();
             String prompt = lm.prompt(settings.promptName(), p.instruction(), null);
             pending.add(new Pending(p, prompt, lm.tokenizer().encode(prompt)));
         }
@@ -101,17 +98,12 @@ public final class GenerateCompletions implements FlatMapFunction<Iterator<EvalP
                     next += batch.size();
                     ready.addAll(generate(lm, batch, pad, opts));
                     if (logDir != null) {
-                        CompletionLog.append(logDir, hadoop(), ready, chunk++);
+                        CompletionLog.append(logDir, CompletionLog.taskHadoop(), ready, chunk++);
                     }
                 }
                 return ready.get(readyAt++);
             }
         };
-    }
-
-    private static Configuration hadoop() {
-        SparkEnv env = SparkEnv.get();
-        return env == null ? new Configuration() : SparkHadoopUtil.get().newConfiguration(env.conf());
     }
 
     private List<Completion> generate(LanguageModel lm, List<Pending> batch, int pad, Generator.Options opts) {
@@ -125,9 +117,7 @@ public final class GenerateCompletions implements FlatMapFunction<Iterator<EvalP
             Pending p = batch.get(i);
             Generator.Result r = results.get(i);
             String text = lm.tokenizer().decode(r.ids(), true);
-            EvalProblem done = new EvalProblem(p.problem().file(), p.problem().line(), p.problem().idx(),
-                    p.problem().dataset(), p.problem().type(), p.problem().level(), p.problem().instruction(),
-                    p.problem().answers(), text);
+            Problem done = p.problem().withCompletion(text);
             out.add(new Completion(done, p.prompt(), p.ids().length, r.ids().length,
                     r.finish().name().toLowerCase(Locale.ROOT)));
         }

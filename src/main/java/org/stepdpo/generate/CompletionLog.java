@@ -1,4 +1,4 @@
-package org.stepdpo.eval;
+package org.stepdpo.generate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,12 +7,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -49,10 +52,23 @@ public final class CompletionLog {
     private CompletionLog() {}
 
     /** Appends one finished batch from inside a task. */
-    static void append(String dir, Configuration hadoop, List<Completion> batch, int chunk) {
-        StringBuilder text = new StringBuilder();
+    public static void append(String dir, Configuration hadoop, List<Completion> batch, int chunk) {
+        List<String> lines = new ArrayList<>();
         for (Completion c : batch) {
-            text.append(toJson(c)).append('\n');
+            lines.add(toJson(c));
+        }
+        appendLines(dir, hadoop, lines, chunk);
+    }
+
+    /**
+     * Saves JSON lines as one file of the log from inside a task: {@code part-PPPPP-aA-sS-cCCCCC.jsonl}
+     * (partition, attempt, stage, chunk), written under a temporary name and renamed, so a reader
+     * never sees half a file.
+     */
+    public static void appendLines(String dir, Configuration hadoop, List<String> lines, int chunk) {
+        StringBuilder text = new StringBuilder();
+        for (String line : lines) {
+            text.append(line).append('\n');
         }
         TaskContext task = TaskContext.get();
         String name = task == null ? "driver-" + UUID.randomUUID()
@@ -73,8 +89,27 @@ public final class CompletionLog {
         }
     }
 
+    /** The Hadoop configuration inside a task (or a default one outside Spark). */
+    public static Configuration taskHadoop() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? new Configuration() : SparkHadoopUtil.get().newConfiguration(env.conf());
+    }
+
+    /** The log files under {@code dir} ({@code part-*.jsonl}), empty when there are none. */
+    public static String[] files(SparkSession spark, String dir) {
+        Path path = new Path(dir);
+        try {
+            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            var parts = fs.globStatus(new Path(path, "part-*.jsonl"));
+            return parts == null ? new String[0]
+                    : java.util.Arrays.stream(parts).map(p -> p.getPath().toString()).toArray(String[]::new);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
     private static String toJson(Completion c) {
-        EvalProblem p = c.problem();
+        Problem p = c.problem();
         ObjectNode o = JSON.createObjectNode();
         o.put("file", p.file());
         o.put("line", p.line());
@@ -97,27 +132,18 @@ public final class CompletionLog {
     }
 
     /** A logged row back as a completion. */
-    static Completion toCompletion(Row r) {
+    public static Completion toCompletion(Row r) {
         List<String> answers = r.getList(r.fieldIndex("answer"));
-        EvalProblem p = new EvalProblem(r.getAs("file"), r.<Long>getAs("line"), r.getAs("idx"), r.getAs("dataset"),
+        Problem p = new Problem(r.getAs("file"), r.<Long>getAs("line"), r.getAs("idx"), r.getAs("dataset"),
                 r.getAs("type"), r.getAs("level"), r.getAs("instruction"), List.copyOf(answers),
-                r.getAs("completion"));
+                null, r.getAs("completion"));
         return new Completion(p, r.getAs("prompt"), r.<Integer>getAs("prompt_tokens"),
                 r.<Integer>getAs("new_tokens"), r.getAs("finish"));
     }
 
     /** Every completion logged under {@code dir}, one per input row (a retried batch counts once). */
-    static Dataset<Row> read(SparkSession spark, String dir) {
-        Path path = new Path(dir);
-        String[] files;
-        try {
-            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            var parts = fs.globStatus(new Path(path, "part-*.jsonl"));
-            files = parts == null ? new String[0]
-                    : java.util.Arrays.stream(parts).map(p -> p.getPath().toString()).toArray(String[]::new);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
+    public static Dataset<Row> read(SparkSession spark, String dir) {
+        String[] files = files(spark, dir);
         if (files.length == 0) {
             return spark.createDataFrame(List.of(), SCHEMA);
         }

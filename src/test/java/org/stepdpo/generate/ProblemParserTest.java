@@ -1,4 +1,4 @@
-package org.stepdpo.eval;
+package org.stepdpo.generate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +24,7 @@ class ProblemParserTest {
 
     @Test
     void parsesAGoodRowWithOptionalFields() {
-        EvalProblem p = parse("{\"idx\": \"hendrycks_math_3\", \"instruction\": \"Q?\", \"answer\": [\"1\", 2],"
+        Problem p = parse("{\"idx\": \"hendrycks_math_3\", \"instruction\": \"Q?\", \"answer\": [\"1\", 2],"
                 + " \"type\": \"Algebra\", \"level\": 5, \"output\": \"so \\\\boxed{1}\"}").problem();
         assertEquals("hendrycks_math_3", p.idx());
         assertEquals("MATH", p.dataset());
@@ -40,7 +40,7 @@ class ProblemParserTest {
         assertEquals("GSM8K", ProblemParser.inferDataset("GSM8K_12", "/x/y.jsonl"));
         assertEquals("MATH", ProblemParser.inferDataset("hendrycks_math_7", "/x/y.jsonl"));
         assertEquals("y", ProblemParser.inferDataset("y.jsonl:3", "/x/y.jsonl"));
-        EvalProblem p = parse("{\"instruction\": \"Q\", \"answer\": \"4\", \"output\": \"4\"}").problem();
+        Problem p = parse("{\"instruction\": \"Q\", \"answer\": \"4\", \"output\": \"4\"}").problem();
         assertEquals("test.jsonl:7", p.idx());
         assertEquals("test", p.dataset());
         assertEquals(List.of("4"), p.answers());

@@ -1,4 +1,4 @@
-package org.stepdpo.eval;
+package org.stepdpo.generate;
 
 import java.io.Serializable;
 
@@ -12,11 +12,11 @@ import java.io.Serializable;
  * @param finish       {@code stop} (EOS), {@code length} (hit the limit) or {@code prompt_too_long};
  *                     null when the completion came with the data
  */
-public record Completion(EvalProblem problem, String prompt, int promptTokens, int newTokens, String finish)
+public record Completion(Problem problem, String prompt, int promptTokens, int newTokens, String finish)
         implements Serializable {
 
     /** A completion that came with the data (scoring mode): the prompt is the problem itself. */
-    public static Completion given(EvalProblem problem) {
+    public static Completion given(Problem problem) {
         return new Completion(problem, problem.instruction(), 0, 0, null);
     }
 }
