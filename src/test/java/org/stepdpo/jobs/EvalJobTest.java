@@ -41,4 +41,19 @@ class EvalJobTest {
         assertTrue(c.overwrite());
         assertTrue(c.scoringMode());
     }
+
+    @Test
+    void withoutPromptAModelWithAChatTemplateUsesIt() {
+        EvalJob job = new EvalJob();
+        new CommandLine(job).parseArgs("--data", "data/synthetic/test.jsonl", "--out", "o", "--model",
+                "data/models/arith-tiny");
+        assertEquals("chat", job.config().generation().prompt());
+        EvalJob explicit = new EvalJob();
+        new CommandLine(explicit).parseArgs("--data", "d.jsonl", "--out", "o", "--model", "data/models/arith-tiny",
+                "--prompt", "plain");
+        assertEquals("plain", explicit.config().generation().prompt());
+        // a model directory without a chat template: the flag is required, and the error says why
+        String err = failing("--data", "d.jsonl", "--out", "o", "--model", "src/test/resources/fixtures/models/llama-tiny");
+        assertTrue(err.contains("--prompt") && err.contains("chat_template"), err);
+    }
 }
