@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.stepdpo.generate.GenerateCompletions;
 import org.stepdpo.generate.LanguageModel;
+import org.stepdpo.generate.Sampling;
 import org.stepdpo.model.text.PromptTemplates;
 
 /**
@@ -58,21 +59,7 @@ public record EvalConfig(List<String> data, String out, String completionField, 
                 throw new IllegalArgumentException("--prompt: '" + prompt + "' continues given steps and is for "
                         + "step sampling, not evaluation; use the template without -prefix");
             }
-            if (maxNewTokens < 1) {
-                throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
-            }
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
-            }
-            if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-                throw new IllegalArgumentException("--temperature must be a finite number >= 0, got " + temperature);
-            }
-            if (!(topP > 0 && topP <= 1)) {
-                throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
-            }
-            if (topK < 0) {
-                throw new IllegalArgumentException("--top-k must be >= 0 (0: off), got " + topK);
-            }
+            new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK); // validates those flags
             new LanguageModel.Spec(model, dtype); // validates --dtype
         }
 
