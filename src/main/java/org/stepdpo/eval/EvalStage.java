@@ -101,7 +101,7 @@ public final class EvalStage {
     /** Generates what the log lacks; returns the generation figures for the summary. */
     private static Map<String, Object> generate(SparkSession spark, EvalConfig config, JavaRDD<Problem> problems,
             int partitions, Map<String, Double> timing) {
-        String log = logDir(config);
+        String log = Outputs.qualified(spark, logDir(config));
         Dataset<Row> before = CompletionLog.read(spark, log);
         Set<String> done = new HashSet<>();
         for (Row r : before.select("file", "line").collectAsList()) {

@@ -39,6 +39,7 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
      */
     public record Spec(String dir, String dtype) implements ExecutorModel<LanguageModel> {
         public Spec {
+            dir = LocalPaths.absolute(dir); // resolved where the job starts, the same on every executor
             if (!dtype.equals("auto") && !dtype.equals("float32") && !dtype.equals("float16")) {
                 throw new IllegalArgumentException("--dtype must be auto, float32 or float16, got '" + dtype + "'");
             }

@@ -68,7 +68,7 @@ public final class BuildPairsStage {
             boolean needsVerifier = config.pairs().locate() == Locate.VERIFIER;
             JavaRDD<Problem> usable = parsed.filter(ProblemParser.Parsed::ok).map(ProblemParser.Parsed::problem)
                     .filter(p -> !needsVerifier || TaskVerifier.applies(p));
-            String progress = Outputs.child(config.out(), PROGRESS);
+            String progress = Outputs.qualified(spark, Outputs.child(config.out(), PROGRESS));
             Set<String> done = new HashSet<>();
             for (Row r : outcomes(spark, progress).select("file", "line").collectAsList()) {
                 done.add(r.getString(0) + "\n" + r.getLong(1));

@@ -11,4 +11,16 @@ public final class LocalPaths {
     public static Path of(String path) {
         return path.startsWith("file:") ? Path.of(URI.create(path)) : Path.of(path);
     }
+
+    /**
+     * A plain relative path made absolute against the driver's working folder (executors run in
+     * folders of their own, so a relative path would name another place there); absolute paths and
+     * {@code file:} URIs are kept as they are.
+     */
+    public static String absolute(String path) {
+        if (path.startsWith("file:") || Path.of(path).isAbsolute()) {
+            return path;
+        }
+        return Path.of(path).toAbsolutePath().normalize().toString();
+    }
 }

@@ -117,6 +117,19 @@ public final class Outputs {
         }
     }
 
+    /**
+     * {@code path} qualified on the driver ({@code file:/abs/...}, {@code hdfs://nn/...}), so that
+     * executors, which run in folders of their own, write where the driver reads.
+     */
+    public static String qualified(SparkSession spark, String path) {
+        Path p = new Path(path);
+        try {
+            return p.getFileSystem(hadoop(spark)).makeQualified(p).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resolve " + path, e);
+        }
+    }
+
     /** A child path of the folder {@code dir}. */
     public static String child(String dir, String name) {
         return new Path(dir, name).toString();
