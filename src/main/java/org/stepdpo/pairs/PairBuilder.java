@@ -240,8 +240,14 @@ public final class PairBuilder {
                     return s0 < 0 ? -1 : 0;
                 }
             }
+            // free evidence first: the longest prefix a solution known to reach the answer starts with
+            int good = 0;
+            while (good + 1 < n && knownToReach(steps.through(good + 1))) {
+                good++;
+                estimates.put(good, "reached");
+            }
             if (settings.search() == Locate.Search.LINEAR) {
-                for (int j = 1; j < n; j++) {
+                for (int j = good + 1; j < n; j++) {
                     double s = estimate(steps, j, estimates);
                     if (s <= 0) {
                         return s < 0 ? -1 : j;
@@ -249,7 +255,14 @@ public final class PairBuilder {
                 }
                 return n;
             }
-            int good = 0;
+            // bisection, probing the step just past the frontier first (where errors most often are)
+            if (good + 1 < n) {
+                double s = estimate(steps, good + 1, estimates);
+                if (s <= 0) {
+                    return s < 0 ? -1 : good + 1;
+                }
+                good++;
+            }
             int bad = n; // the solution through step n is wrong
             while (bad - good > 1) {
                 int mid = (good + bad) >>> 1;
@@ -266,14 +279,21 @@ public final class PairBuilder {
             return bad;
         }
 
+        private boolean knownToReach(String prefix) {
+            for (String solution : reached) {
+                if (solution.startsWith(prefix)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Share of rollouts from steps 1..j that reach the answer; -1 when the prefix is too long. */
         private double estimate(StepFormat.Steps steps, int j, Map<Integer, String> estimates) {
             String prefix = steps.through(j);
-            for (String solution : reached) {
-                if (solution.startsWith(prefix)) {
-                    estimates.put(j, "reached");
-                    return 1;
-                }
+            if (knownToReach(prefix)) {
+                estimates.put(j, "reached");
+                return 1;
             }
             Double known = cache.get(prefix);
             if (known == null) {
