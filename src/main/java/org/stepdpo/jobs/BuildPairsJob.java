@@ -45,10 +45,16 @@ public final class BuildPairsJob implements Callable<Integer> {
     @Option(names = "--samples-per-problem", paramLabel = "N", description = "Solutions sampled per problem (default 4).")
     int samplesPerProblem = PairsConfig.DEFAULT_SAMPLES;
 
-    @Option(names = "--locate", paramLabel = "rollout|verifier",
-            description = "First-wrong-step localization: rollout (default; sampled continuations from each prefix) "
-                    + "or verifier (the synthetic task's exact step verifier).")
+    @Option(names = "--locate", paramLabel = "rollout|judge|verifier",
+            description = "First-wrong-step localization: rollout (default; sampled continuations from each prefix), "
+                    + "judge (a judge model's per-step verdicts, --judge-model) or verifier (the synthetic task's "
+                    + "exact step verifier).")
     String locate = "rollout";
+
+    @Option(names = "--judge-model", paramLabel = "DIR",
+            description = "HF model directory of the step judge for --locate judge (may be --model itself); it is "
+                    + "given the problem, the reference solution ('output') when the data has one, and the solution.")
+    String judgeModel;
 
     @Option(names = "--search", paramLabel = "binary|linear",
             description = "Rollout localization's search over prefixes (default binary).")
@@ -109,7 +115,7 @@ public final class BuildPairsJob implements Callable<Integer> {
         PairBuilder.Settings pairs = new PairBuilder.Settings(StepFormat.of(family), samplesPerProblem,
                 rectifySamples, rollouts, Locate.parse(locate), Locate.Search.parse(search), checkEquations, seed);
         Sampling.Settings sampling = new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK);
-        return new PairsConfig(data, out, model, dtype, pairs, sampling, limit, partitions, overwrite, resume);
+        return new PairsConfig(data, out, model, dtype, judgeModel, pairs, sampling, limit, partitions, overwrite, resume);
     }
 
     @Override

@@ -33,6 +33,10 @@ public final class TrainStepDpoJob implements Callable<Integer> {
     @Option(names = "--label-smoothing", paramLabel = "E", description = "Conservative DPO (default 0).")
     double labelSmoothing = 0.0;
 
+    @Option(names = "--rpo-alpha", paramLabel = "A",
+            description = "Adds A times the chosen response's per-token NLL to each pair's loss (default 0: plain DPO).")
+    double rpoAlpha = 0.0;
+
     @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default 5e-7, as the seed).")
     double lr = 5e-7;
 
@@ -48,7 +52,7 @@ public final class TrainStepDpoJob implements Callable<Integer> {
             throw new IllegalArgumentException("--loss must be step-dpo or dpo, got '" + loss + "'");
         }
         return options.config(loss, new PreferenceLoss.Config(PreferenceLoss.Kind.parse(lossType, "--loss-type"), beta,
-                labelSmoothing), lr, reference, referenceBatch);
+                labelSmoothing, rpoAlpha), lr, reference, referenceBatch);
     }
 
     @Override

@@ -20,13 +20,18 @@ public final class BuildPairs implements FlatMapFunction<Iterator<Problem>, Inte
     static final int SAVE_EVERY = 8;
 
     private final LanguageModel.Spec model;
+    private final LanguageModel.Spec judge;
     private final PairBuilder.Settings pairs;
     private final Sampling.Settings sampling;
     private final String progressDir;
 
-    public BuildPairs(LanguageModel.Spec model, PairBuilder.Settings pairs, Sampling.Settings sampling,
-            String progressDir) {
+    /**
+     * @param judge the judge model for {@code --locate judge}, or null
+     */
+    public BuildPairs(LanguageModel.Spec model, LanguageModel.Spec judge, PairBuilder.Settings pairs,
+            Sampling.Settings sampling, String progressDir) {
         this.model = model;
+        this.judge = judge;
         this.pairs = pairs;
         this.sampling = sampling;
         this.progressDir = progressDir;
@@ -40,7 +45,8 @@ public final class BuildPairs implements FlatMapFunction<Iterator<Problem>, Inte
         }
         TaskThreads.forTask();
         LanguageModel lm = ExecutorModels.acquire(model);
-        PairBuilder builder = new PairBuilder(pairs, new Sampling(lm, sampling));
+        StepJudge stepJudge = judge == null ? null : new StepJudge(ExecutorModels.acquire(judge), sampling.batchSize());
+        PairBuilder builder = new PairBuilder(pairs, new Sampling(lm, sampling), stepJudge);
         List<String> pending = new ArrayList<>();
         int chunk = 0;
         while (problems.hasNext()) {

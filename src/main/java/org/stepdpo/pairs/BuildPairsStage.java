@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import org.stepdpo.generate.CompletionLog;
 import org.stepdpo.generate.Problem;
 import org.stepdpo.generate.ProblemParser;
+import org.stepdpo.model.text.HfTokenizer;
 import org.stepdpo.spark.Outputs;
 import org.stepdpo.spark.Rejection;
 import org.stepdpo.spark.TextLines;
@@ -52,6 +53,12 @@ public final class BuildPairsStage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
         config.modelSpec().check(config.pairs().format().sampleTemplate());
+        if (config.judgeSpec() != null) {
+            config.judgeSpec().check("plain");
+            try (HfTokenizer judgeTokenizer = HfTokenizer.load(config.judgeSpec().path())) {
+                StepJudge.verdictIds(judgeTokenizer, "--judge-model");
+            }
+        }
         if (config.resume()) {
             Outputs.clearForResume(spark, config.out(), Set.of(PROGRESS));
         } else {
@@ -78,7 +85,7 @@ public final class BuildPairsStage {
             int partitions = config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism();
             long building = System.nanoTime();
             long problems = todo.repartition(partitions)
-                    .mapPartitions(new BuildPairs(config.modelSpec(), config.pairs(), config.sampling(), progress))
+                    .mapPartitions(new BuildPairs(config.modelSpec(), config.judgeSpec(), config.pairs(), config.sampling(), progress))
                     .count();
             double buildSeconds = seconds(building);
             LOG.info("built pairs for {} problems in {} s ({} kept from earlier runs)", problems,

@@ -11,6 +11,11 @@ public enum Locate {
      * answer while they did from the step before (no external judge).
      */
     ROLLOUT,
+    /**
+     * A judge model's per-step verdicts (correct / neutral / incorrect) given the problem, the
+     * reference solution when there is one and the wrong solution ({@link StepJudge}).
+     */
+    JUDGE,
     /** The task's exact step verifier (the synthetic task has one). */
     VERIFIER;
 

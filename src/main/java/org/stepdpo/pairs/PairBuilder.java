@@ -59,10 +59,23 @@ public final class PairBuilder {
 
     private final Settings settings;
     private final Sampling sampler;
+    private final StepJudge judge;
 
+    /** A builder that locates errors by rollouts or with the verifier (no judge model). */
     public PairBuilder(Settings settings, Sampling sampler) {
+        this(settings, sampler, null);
+    }
+
+    /**
+     * @param judge the judge model's step judge; required for {@code --locate judge}, unused otherwise
+     */
+    public PairBuilder(Settings settings, Sampling sampler, StepJudge judge) {
+        if (settings.locate() == Locate.JUDGE && judge == null) {
+            throw new IllegalArgumentException("--locate judge needs a judge model (--judge-model)");
+        }
         this.settings = settings;
         this.sampler = sampler;
+        this.judge = judge;
     }
 
     /** Builds the pairs of {@code problem} and reports what it took. */
@@ -125,6 +138,7 @@ public final class PairBuilder {
         int k;
         long spent = rollouts.spent;
         Map<Integer, String> estimates = new TreeMap<>();
+        String verdicts = null;
         if (settings.locate() == Locate.VERIFIER) {
             if (verdict == null) {
                 throw new IllegalArgumentException("--locate verifier: problem " + problem.idx()
@@ -135,6 +149,16 @@ public final class PairBuilder {
                 return;
             }
             k = verifierStep;
+        } else if (settings.locate() == Locate.JUDGE) {
+            StepJudge.Judgement judgement = judge.judge(problem.instruction(), problem.reference(), steps);
+            out.locateNanos += System.nanoTime() - t0;
+            if (judgement.firstWrong() <= 0) {
+                out.unlocated(judgement.firstWrong() == 0 ? "judge-finds-no-error" : "judge-prompt-too-long");
+                return;
+            }
+            verdicts = judgement.describe();
+            k = judgement.firstWrong();
+            t0 = System.nanoTime();
         } else {
             k = rollouts.locate(steps, firstFalseEquation(steps), estimates);
         }
@@ -177,7 +201,7 @@ public final class PairBuilder {
                 chosenVerified = v.correct() || v.firstWrong() > k;
             }
             out.pairs.add(new PairOutcome.Pair(settings.format().head() + prefix, chosen, rejected, fix.text(),
-                    steps.after(k), sample, k, steps.count(), settings.locate().flag(), format(estimates),
+                    steps.after(k), sample, k, steps.count(), settings.locate().flag(), verdicts != null ? verdicts : format(estimates),
                     verifierStep, chosenVerified, rollouts.spent - spent));
         }
         out.rectifyNanos += System.nanoTime() - t1;

@@ -52,7 +52,9 @@ public record PairOutcome(Problem problem, int samples, int correct, int wrong, 
      * @param step               k
      * @param steps              how many steps the wrong solution has
      * @param locate             how k was found
-     * @param prefixSuccess      rollout estimates probed, {@code j:share} for the prefix through step j
+     * @param prefixSuccess      rollout estimates probed, {@code j:share} for the prefix through step j (or
+     *                           {@code reached} when a solution known to reach the answer starts with it);
+     *                           with a judge, its verdicts, {@code j:correct|neutral|incorrect}
      * @param verifierStep       the exact verifier's first wrong step, or null where there is none
      * @param chosenVerified     whether the verifier finds steps 1..k correct with the chosen step, or null
      * @param rollouts           continuations spent locating this sample's error

@@ -14,6 +14,7 @@ import org.stepdpo.generate.Sampling;
  * @param out        output folder (any Hadoop path)
  * @param model      HF model directory, readable at this path on every executor
  * @param dtype      auto (FP16 on GPUs, FP32 on CPUs), float32 or float16
+ * @param judgeModel HF model directory of the step judge ({@code --locate judge} only; may be {@code model})
  * @param pairs      sampling, localization and rectification settings
  * @param sampling   generation settings for every draw (temperature 0.8, top-p 0.95 as the seed)
  * @param limit      use only the first N problems (0: all)
@@ -21,7 +22,8 @@ import org.stepdpo.generate.Sampling;
  * @param overwrite  replace {@code out} when it already holds files
  * @param resume     keep the problems already finished under {@code out} and do the rest
  */
-public record PairsConfig(List<String> data, String out, String model, String dtype, PairBuilder.Settings pairs,
+public record PairsConfig(List<String> data, String out, String model, String dtype, String judgeModel,
+        PairBuilder.Settings pairs,
         Sampling.Settings sampling, int limit, int partitions, boolean overwrite, boolean resume) {
     public static final int DEFAULT_SAMPLES = 4;
     public static final int DEFAULT_RECTIFY_SAMPLES = 8;
@@ -43,6 +45,15 @@ public record PairsConfig(List<String> data, String out, String model, String dt
             throw new IllegalArgumentException("--model: a model directory is required");
         }
         new LanguageModel.Spec(model, dtype); // validates --dtype
+        boolean judging = pairs.locate() == Locate.JUDGE;
+        if (judging && (judgeModel == null || judgeModel.isBlank())) {
+            throw new IllegalArgumentException("--locate judge needs --judge-model DIR (an HF model directory; "
+                    + "it may be --model itself)");
+        }
+        if (!judging && judgeModel != null) {
+            throw new IllegalArgumentException("--judge-model is used only with --locate judge, not with --locate "
+                    + pairs.locate().flag());
+        }
         if (sampling.temperature() <= 0) {
             throw new IllegalArgumentException("--temperature must be above 0: pair building samples several "
                     + "different solutions per problem, got " + sampling.temperature());
@@ -63,6 +74,11 @@ public record PairsConfig(List<String> data, String out, String model, String dt
         return new LanguageModel.Spec(model, dtype);
     }
 
+    /** The judge model as executors load it, or null without {@code --locate judge}. */
+    public LanguageModel.Spec judgeSpec() {
+        return judgeModel == null ? null : new LanguageModel.Spec(judgeModel, dtype);
+    }
+
     /** The configuration as a JSON-ready map. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -74,6 +90,7 @@ public record PairsConfig(List<String> data, String out, String model, String dt
         m.put("samples_per_problem", pairs.samplesPerProblem());
         m.put("rectify_samples", pairs.rectifySamples());
         m.put("locate", pairs.locate().flag());
+        m.put("judge_model", judgeModel);
         m.put("search", pairs.search().flag());
         m.put("rollouts", pairs.rollouts());
         m.put("check_equations", pairs.checkEquations());

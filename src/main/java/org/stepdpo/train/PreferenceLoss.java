@@ -16,7 +16,10 @@ import java.util.Locale;
  *   ipo:                      L = (h - 1 / (2 beta))^2
  * </pre>
  * where {@code eps} is the label smoothing of conservative DPO (0 for the plain loss, as the seed
- * trains). Rewards are {@code beta (policy - reference)} and carry no gradient. Names follow TRL.
+ * trains). With {@code alpha > 0} (TRL's {@code rpo_alpha}, from iterative reasoning preference
+ * optimization) each pair's loss also gets {@code alpha * (-pc / |chosen|)}, the chosen response's
+ * negative log-likelihood per token, which keeps DPO from lowering both responses' probabilities.
+ * Rewards are {@code beta (policy - reference)} and carry no gradient. Names follow TRL.
  */
 public final class PreferenceLoss {
     private PreferenceLoss() {}
@@ -39,9 +42,18 @@ public final class PreferenceLoss {
      * @param kind           sigmoid or ipo
      * @param beta           the inverse temperature (the seed trains with 0.4-0.5)
      * @param labelSmoothing the probability that a label is flipped, in [0, 0.5); sigmoid only
+     * @param rpoAlpha       weight of the chosen response's per-token NLL added to the loss (0: off)
      */
-    public record Config(Kind kind, double beta, double labelSmoothing) implements Serializable {
+    public record Config(Kind kind, double beta, double labelSmoothing, double rpoAlpha) implements Serializable {
+        /** The plain preference loss, without the NLL term. */
+        public Config(Kind kind, double beta, double labelSmoothing) {
+            this(kind, beta, labelSmoothing, 0);
+        }
+
         public Config {
+            if (!(rpoAlpha >= 0) || Double.isInfinite(rpoAlpha)) {
+                throw new IllegalArgumentException("--rpo-alpha must be a finite number >= 0, found " + rpoAlpha);
+            }
             if (!(beta > 0) || Double.isInfinite(beta)) {
                 throw new IllegalArgumentException("--beta must be a positive number, found " + beta);
             }
@@ -61,9 +73,20 @@ public final class PreferenceLoss {
      */
     public record Result(NDArray losses, NDArray chosenRewards, NDArray rejectedRewards) {}
 
-    /** The per-pair losses and rewards; all arrays [N] FP32. */
+    /** The per-pair losses and rewards, without the NLL term; all arrays [N] FP32. */
     public static Result compute(NDArray chosenLogps, NDArray rejectedLogps, NDArray refChosenLogps,
             NDArray refRejectedLogps, Config config) {
+        return compute(chosenLogps, rejectedLogps, refChosenLogps, refRejectedLogps, null, config);
+    }
+
+    /**
+     * The per-pair losses and rewards; all arrays [N] FP32.
+     *
+     * @param chosenTokens [N] token counts of the chosen responses, for the NLL term; may be null
+     *                     when {@code config.rpoAlpha()} is 0
+     */
+    public static Result compute(NDArray chosenLogps, NDArray rejectedLogps, NDArray refChosenLogps,
+            NDArray refRejectedLogps, NDArray chosenTokens, Config config) {
         double beta = config.beta();
         NDArray h = chosenLogps.sub(refChosenLogps).sub(rejectedLogps.sub(refRejectedLogps));
         NDArray losses;
@@ -77,6 +100,12 @@ public final class PreferenceLoss {
                 losses = losses.mul(1 - config.labelSmoothing())
                         .add(Activation.softPlus(scaled).mul(config.labelSmoothing()));
             }
+        }
+        if (config.rpoAlpha() > 0) {
+            if (chosenTokens == null) {
+                throw new IllegalArgumentException("the NLL term (--rpo-alpha) needs the chosen responses' token counts");
+            }
+            losses = losses.sub(chosenLogps.div(chosenTokens).mul(config.rpoAlpha()));
         }
         NDArray chosenRewards = chosenLogps.sub(refChosenLogps).mul(beta).stopGradient();
         NDArray rejectedRewards = rejectedLogps.sub(refRejectedLogps).mul(beta).stopGradient();

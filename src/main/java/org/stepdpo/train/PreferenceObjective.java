@@ -30,6 +30,7 @@ public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainOb
         int[][] rejectedIds = new int[n][];
         double[] refChosen = new double[n];
         double[] refRejected = new double[n];
+        double[] chosenTokens = new double[n];
         for (int i = 0; i < n; i++) {
             PreferenceExample e = micro.get(i);
             prompts[i] = e.prompt();
@@ -37,13 +38,14 @@ public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainOb
             rejectedIds[i] = e.rejected();
             refChosen[i] = e.refChosen();
             refRejected[i] = e.refRejected();
+            chosenTokens[i] = Math.max(1, e.chosen().length);
         }
         return Autograd.recording(() -> {
             NDArray logps = pairLogps(model, manager, prompts, chosenIds, rejectedIds); // [2n]
             NDArray chosen = logps.get("0:" + n);
             NDArray rejected = logps.get(n + ":");
             PreferenceLoss.Result r = PreferenceLoss.compute(chosen, rejected, floats(manager, refChosen),
-                    floats(manager, refRejected), loss);
+                    floats(manager, refRejected), floats(manager, chosenTokens), loss);
             Autograd.backward(r.losses().sum().div(denominator));
             float[] losses = r.losses().toFloatArray();
             float[] rc = r.chosenRewards().toFloatArray();

@@ -130,6 +130,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
             m.put("loss_type", loss.kind().name().toLowerCase(java.util.Locale.ROOT));
             m.put("beta", loss.beta());
             m.put("label_smoothing", loss.labelSmoothing());
+            m.put("rpo_alpha", loss.rpoAlpha());
         }
         m.put("lr", optim.lr());
         m.put("lr_scheduler", optim.scheduler());

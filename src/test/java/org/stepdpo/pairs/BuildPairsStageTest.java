@@ -47,11 +47,15 @@ class BuildPairsStageTest {
     }
 
     static PairsConfig config(Path out, Locate locate, int partitions, boolean resume) {
+        return config(out, locate, null, 0, partitions, resume);
+    }
+
+    static PairsConfig config(Path out, Locate locate, String judge, int limit, int partitions, boolean resume) {
         PairBuilder.Settings pairs = new PairBuilder.Settings(StepFormat.of("chat"), 4, 6, 6, locate,
                 Locate.Search.BINARY, true, 5);
         Sampling.Settings sampling = new Sampling.Settings(16, 160, 0.8, 0.95, 0);
-        return new PairsConfig(List.of(data.toString()), out.toString(), MODEL, "float32", pairs, sampling, 0,
-                partitions, false, resume);
+        return new PairsConfig(List.of(data.toString()), out.toString(), MODEL, "float32", judge, pairs, sampling,
+                limit, partitions, false, resume);
     }
 
     private static List<JsonNode> pairs(Path out) throws Exception {
@@ -127,9 +131,42 @@ class BuildPairsStageTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Locate.parse("judge2"));
         assertTrue(e.getMessage().contains("--locate"), e.getMessage());
         PairsConfig bad = new PairsConfig(List.of(data.toString()), dir.resolve("o").toString(), dir.toString(),
-                "float32", config(dir, Locate.VERIFIER, 1).pairs(), config(dir, Locate.VERIFIER, 1).sampling(), 0, 1,
+                "float32", null, config(dir, Locate.VERIFIER, 1).pairs(), config(dir, Locate.VERIFIER, 1).sampling(), 0, 1,
                 false, false);
         e = assertThrows(IllegalArgumentException.class, () -> BuildPairsStage.run(SharedSpark.get(), bad));
         assertTrue(e.getMessage().contains("--model") && e.getMessage().contains("config.json"), e.getMessage());
+        // a judge: required by --locate judge, refused otherwise, and one whose vocabulary cannot say its verdicts
+        e = assertThrows(IllegalArgumentException.class, () -> config(dir, Locate.JUDGE, null, 0, 1, false));
+        assertTrue(e.getMessage().contains("--judge-model"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> config(dir, Locate.ROLLOUT, MODEL, 0, 1, false));
+        assertTrue(e.getMessage().contains("--judge-model"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BuildPairsStage.run(SharedSpark.get(),
+                config(dir.resolve("j"), Locate.JUDGE, MODEL, 0, 1, false)));
+        assertTrue(e.getMessage().contains("--judge-model") && e.getMessage().contains("cannot judge"), e.getMessage());
+    }
+
+    @Test
+    void judgeLocalizationUsesTheJudgesVerdicts(@TempDir Path dir) throws Exception {
+        Path judge = StepJudgeTest.qwenJudge(dir.resolve("judge"));
+        Path out = dir.resolve("judged");
+        Map<String, Object> stats = BuildPairsStage.run(SharedSpark.get(),
+                config(out, Locate.JUDGE, judge.toString(), 8, 2, false));
+        assertEquals(0L, stats.get("rollouts"));
+        long located = (long) stats.get("located");
+        assertTrue(located > 0, stats.toString()); // the fixture judge calls some steps wrong
+        @SuppressWarnings("unchecked")
+        Map<String, Long> unlocated = (Map<String, Long>) stats.get("unlocated");
+        assertEquals((long) stats.get("wrong_samples"), located + unlocated.values().stream().mapToLong(v -> v).sum());
+        for (JsonNode p : pairs(out)) {
+            assertEquals("judge", p.get("locate").asText());
+            int k = p.get("step").asInt();
+            // the verdicts of steps 1..k: correct up to k-1, then neutral or incorrect
+            String[] verdicts = p.get("prefix_success").asText().split(",");
+            assertEquals(k, verdicts.length, p.toString());
+            for (int j = 0; j < k; j++) {
+                assertTrue(verdicts[j].startsWith((j + 1) + ":"), p.toString());
+                assertEquals(j < k - 1, verdicts[j].endsWith(":correct"), p.toString());
+            }
+        }
     }
 }

@@ -53,6 +53,22 @@ class PreferenceLossTest {
     }
 
     @Test
+    void rpoAlphaAddsTheChosenResponsesPerTokenNll() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            float[] tokens = {4f, 10f, 1f};
+            PreferenceLoss.Result r = PreferenceLoss.compute(m.create(PC), m.create(PR), m.create(RC), m.create(RR),
+                    m.create(tokens), new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.5, 0, 0.25));
+            // softplus(-0.5 h) + 0.25 * (-pc / tokens): NLLs per token 2.5, 2 and 5
+            assertArrayEquals(new float[] {softplus(-1) + 0.625f, softplus(0.5) + 0.5f, (float) Math.log(2) + 1.25f},
+                    r.losses().toFloatArray(), 1e-6f);
+            assertArrayEquals(new float[] {0.5f, 0f, 0.5f}, r.chosenRewards().toFloatArray(), 1e-6f);
+            // without token counts the term cannot be formed
+            assertThrows(IllegalArgumentException.class, () -> PreferenceLoss.compute(m.create(PC), m.create(PR),
+                    m.create(RC), m.create(RR), new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.5, 0, 1)));
+        }
+    }
+
+    @Test
     void ipoIsTheSquaredDistanceToOneOverTwoBeta() {
         float[][] r = run(new PreferenceLoss.Config(PreferenceLoss.Kind.IPO, 0.5, 0));
         // (h - 1)^2
@@ -98,6 +114,9 @@ class PreferenceLossTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> new PreferenceLoss.Config(PreferenceLoss.Kind.IPO, 0.1, 0.1)).getMessage()
                 .contains("--label-smoothing"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0, -1)).getMessage()
+                .contains("--rpo-alpha"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> PreferenceLoss.Kind.parse("hinge", "--loss-type")).getMessage().contains("--loss-type"));
     }
