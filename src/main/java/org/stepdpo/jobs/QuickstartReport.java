@@ -40,6 +40,11 @@ public final class QuickstartReport implements Callable<Integer> {
         report.set("after", bucket(after));
         report.put("gain_points", Math.round((after.get("accuracy").asDouble() - before.get("accuracy").asDouble())
                 * 10000) / 100.0);
+        // problems whose result changed: the net gain is fixed - broken, and their sum shows the noise around it
+        int[] flips = ReplicationReport.flips(ReplicationReport.correctness(run.resolve("eval-before/samples.jsonl")),
+                ReplicationReport.correctness(run.resolve("eval-after/samples.jsonl")));
+        report.put("fixed", flips[0]);
+        report.put("broken", flips[1]);
         report.put("pairs", pairs.get("pairs").asLong());
         report.put("pair_problems", pairs.get("problems").asLong());
         report.put("wrong_samples", pairs.get("wrong_samples").asLong());
@@ -57,6 +62,7 @@ public final class QuickstartReport implements Callable<Integer> {
         Files.writeString(run.resolve("report.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report)
                 + "\n");
         System.out.print(table(before, after));
+        System.out.printf("problems fixed: %d, broken: %d%n", flips[0], flips[1]);
         System.out.printf("pairs: %d from %d problems (%d wrong samples); %d training steps; %.0f s in all%n",
                 report.get("pairs").asLong(), report.get("pair_problems").asLong(),
                 report.get("wrong_samples").asLong(), report.get("train_steps").asLong(), seconds);

@@ -63,20 +63,10 @@ public final class ReplicationReport implements Callable<Integer> {
             for (String method : METHODS) {
                 JsonNode eval = read("seed-" + seed + "/" + method + "-eval/summary.json");
                 JsonNode train = read("seed-" + seed + "/" + method + "/train_summary.json");
-                Map<String, Boolean> correct = correctness(run.resolve("seed-" + seed + "/" + method
-                        + "-eval/samples.jsonl"));
-                int fixed = 0;
-                int broken = 0;
-                for (Map.Entry<String, Boolean> e : correct.entrySet()) {
-                    Boolean before = startCorrect.get(e.getKey());
-                    if (before != null && before != e.getValue()) {
-                        if (e.getValue()) {
-                            fixed++;
-                        } else {
-                            broken++;
-                        }
-                    }
-                }
+                int[] flips = flips(startCorrect, correctness(run.resolve("seed-" + seed + "/" + method
+                        + "-eval/samples.jsonl")));
+                int fixed = flips[0];
+                int broken = flips[1];
                 double accuracy = eval.get("accuracy").asDouble();
                 accuracies.computeIfAbsent(method, m -> new ArrayList<>()).add(accuracy);
                 ObjectNode m = s.putObject(method);
@@ -172,6 +162,18 @@ public final class ReplicationReport implements Callable<Integer> {
                     JsonNode row = JSON.readTree(line);
                     out.put(row.get("idx").asText(), row.get("correct").asBoolean());
                 }
+            }
+        }
+        return out;
+    }
+
+    /** {@code {fixed, broken}}: problems wrong before and right after, and right before and wrong after. */
+    static int[] flips(Map<String, Boolean> before, Map<String, Boolean> after) {
+        int[] out = new int[2];
+        for (Map.Entry<String, Boolean> e : after.entrySet()) {
+            Boolean was = before.get(e.getKey());
+            if (was != null && was != e.getValue()) {
+                out[e.getValue() ? 0 : 1]++;
             }
         }
         return out;
