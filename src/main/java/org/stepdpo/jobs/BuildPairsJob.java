@@ -115,7 +115,8 @@ public final class BuildPairsJob implements Callable<Integer> {
         PairBuilder.Settings pairs = new PairBuilder.Settings(StepFormat.of(family), samplesPerProblem,
                 rectifySamples, rollouts, Locate.parse(locate), Locate.Search.parse(search), checkEquations, seed);
         Sampling.Settings sampling = new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK);
-        return new PairsConfig(data, out, model, dtype, judgeModel, pairs, sampling, limit, partitions, overwrite, resume);
+        return new PairsConfig(data, out, model, dtype, judgeModel, pairs, sampling, limit, partitions, overwrite,
+                resume);
     }
 
     @Override

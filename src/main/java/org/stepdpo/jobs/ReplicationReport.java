@@ -68,16 +68,17 @@ public final class ReplicationReport implements Callable<Integer> {
                 int fixed = flips[0];
                 int broken = flips[1];
                 double accuracy = eval.get("accuracy").asDouble();
+                double gain = points(accuracy - start.get("accuracy").asDouble());
                 accuracies.computeIfAbsent(method, m -> new ArrayList<>()).add(accuracy);
                 ObjectNode m = s.putObject(method);
                 m.put("accuracy", accuracy);
-                m.put("gain_points", points(accuracy - start.get("accuracy").asDouble()));
+                m.put("gain_points", gain);
                 m.put("fixed", fixed);
                 m.put("broken", broken);
                 m.put("train_steps", train.get("steps").asLong());
                 md.append(String.format(Locale.ROOT, "| %s | %d | %s | %d | %.2f%% | %+.2f | %d | %d |%n", seed,
                         stats.get("pairs").asLong(), method, train.get("steps").asLong(), 100 * accuracy,
-                        points(accuracy - start.get("accuracy").asDouble()), fixed, broken));
+                        gain, fixed, broken));
             }
         }
         md.append("\n| method | mean accuracy | sample std | mean gain (points) |\n|---|---|---|---|\n");
@@ -148,7 +149,8 @@ public final class ReplicationReport implements Callable<Integer> {
     private JsonNode read(String name) throws IOException {
         Path file = run.resolve(name);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--run: " + file + " not found: did every phase of jobs/replicate finish?");
+            throw new IllegalArgumentException("--run: " + file
+                    + " not found: did every phase of jobs/replicate finish?");
         }
         return JSON.readTree(file.toFile());
     }

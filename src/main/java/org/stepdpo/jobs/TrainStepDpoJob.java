@@ -34,7 +34,8 @@ public final class TrainStepDpoJob implements Callable<Integer> {
     double labelSmoothing = 0.0;
 
     @Option(names = "--rpo-alpha", paramLabel = "A",
-            description = "Adds A times the chosen response's per-token NLL to each pair's loss (default 0: plain DPO).")
+            description = "Adds A times the chosen response's per-token NLL to each pair's loss "
+                    + "(default 0: plain DPO).")
     double rpoAlpha = 0.0;
 
     @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default 5e-7, as the seed).")

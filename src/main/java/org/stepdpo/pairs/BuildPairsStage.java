@@ -23,6 +23,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.stepdpo.generate.CompletionLog;
+import org.stepdpo.generate.LanguageModel;
 import org.stepdpo.generate.Problem;
 import org.stepdpo.generate.ProblemParser;
 import org.stepdpo.model.text.HfTokenizer;
@@ -53,9 +54,10 @@ public final class BuildPairsStage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
         config.modelSpec().check(config.pairs().format().sampleTemplate());
-        if (config.judgeSpec() != null) {
-            config.judgeSpec().check("plain");
-            try (HfTokenizer judgeTokenizer = HfTokenizer.load(config.judgeSpec().path())) {
+        LanguageModel.Spec judge = config.judgeSpec();
+        if (judge != null) {
+            judge.check("plain");
+            try (HfTokenizer judgeTokenizer = HfTokenizer.load(judge.path())) {
                 StepJudge.verdictIds(judgeTokenizer, "--judge-model");
             }
         }
@@ -85,7 +87,8 @@ public final class BuildPairsStage {
             int partitions = config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism();
             long building = System.nanoTime();
             long problems = todo.repartition(partitions)
-                    .mapPartitions(new BuildPairs(config.modelSpec(), config.judgeSpec(), config.pairs(), config.sampling(), progress))
+                    .mapPartitions(new BuildPairs(config.modelSpec(), judge, config.pairs(), config.sampling(),
+                            progress))
                     .count();
             double buildSeconds = seconds(building);
             LOG.info("built pairs for {} problems in {} s ({} kept from earlier runs)", problems,

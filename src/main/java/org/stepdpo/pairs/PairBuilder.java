@@ -137,8 +137,7 @@ public final class PairBuilder {
                 : Math.min(verdict.firstWrong(), steps.count());
         int k;
         long spent = rollouts.spent;
-        Map<Integer, String> estimates = new TreeMap<>();
-        String verdicts = null;
+        String evidence = ""; // what located step k: rollout estimates or the judge's verdicts
         if (settings.locate() == Locate.VERIFIER) {
             if (verdict == null) {
                 throw new IllegalArgumentException("--locate verifier: problem " + problem.idx()
@@ -151,20 +150,18 @@ public final class PairBuilder {
             k = verifierStep;
         } else if (settings.locate() == Locate.JUDGE) {
             StepJudge.Judgement judgement = judge.judge(problem.instruction(), problem.reference(), steps);
-            out.locateNanos += System.nanoTime() - t0;
-            if (judgement.firstWrong() <= 0) {
-                out.unlocated(judgement.firstWrong() == 0 ? "judge-finds-no-error" : "judge-prompt-too-long");
-                return;
-            }
-            verdicts = judgement.describe();
             k = judgement.firstWrong();
-            t0 = System.nanoTime();
+            evidence = judgement.describe();
         } else {
+            Map<Integer, String> estimates = new TreeMap<>();
             k = rollouts.locate(steps, firstFalseEquation(steps), estimates);
+            evidence = format(estimates);
         }
         out.locateNanos += System.nanoTime() - t0;
         if (k <= 0) {
-            out.unlocated(k == 0 ? "never-reaches-answer" : "prefix-too-long");
+            out.unlocated(settings.locate() == Locate.JUDGE
+                    ? (k == 0 ? "judge-finds-no-error" : "judge-prompt-too-long")
+                    : (k == 0 ? "never-reaches-answer" : "prefix-too-long"));
             return;
         }
         out.located(k, verifierStep);
@@ -201,7 +198,7 @@ public final class PairBuilder {
                 chosenVerified = v.correct() || v.firstWrong() > k;
             }
             out.pairs.add(new PairOutcome.Pair(settings.format().head() + prefix, chosen, rejected, fix.text(),
-                    steps.after(k), sample, k, steps.count(), settings.locate().flag(), verdicts != null ? verdicts : format(estimates),
+                    steps.after(k), sample, k, steps.count(), settings.locate().flag(), evidence,
                     verifierStep, chosenVerified, rollouts.spent - spent));
         }
         out.rectifyNanos += System.nanoTime() - t1;

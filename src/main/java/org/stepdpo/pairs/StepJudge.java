@@ -55,6 +55,7 @@ public final class StepJudge {
     }
 
     private final LanguageModel judge;
+    private final ChatTemplate chat;
     private final int batchSize;
     private final int[][] words;
 
@@ -64,6 +65,8 @@ public final class StepJudge {
      */
     public StepJudge(LanguageModel judge, int batchSize) {
         this.judge = judge;
+        String template = judge.tokenizer().chatTemplate();
+        this.chat = template == null ? null : new ChatTemplate(template, judge.tokenizer().templateVariables());
         this.batchSize = Math.max(3, batchSize - batchSize % 3);
         this.words = verdictIds(judge.tokenizer(), "--judge-model");
     }
@@ -113,11 +116,7 @@ public final class StepJudge {
     /** The judge prompt: the instruction in the judge's chat template, or alone with a blank line. */
     public String prompt(String problem, String reference, String solution) {
         String text = instruction(problem, reference, solution);
-        String template = judge.tokenizer().chatTemplate();
-        if (template == null) {
-            return text + "\n\n";
-        }
-        return new ChatTemplate(template, judge.tokenizer().templateVariables()).renderUser(text);
+        return chat == null ? text + "\n\n" : chat.renderUser(text);
     }
 
     /** Judges {@code steps} of a solution to {@code problem} with the optional {@code reference}. */

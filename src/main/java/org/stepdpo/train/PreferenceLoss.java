@@ -103,7 +103,8 @@ public final class PreferenceLoss {
         }
         if (config.rpoAlpha() > 0) {
             if (chosenTokens == null) {
-                throw new IllegalArgumentException("the NLL term (--rpo-alpha) needs the chosen responses' token counts");
+                throw new IllegalArgumentException(
+                        "the NLL term (--rpo-alpha) needs the chosen responses' token counts");
             }
             losses = losses.sub(chosenLogps.div(chosenTokens).mul(config.rpoAlpha()));
         }

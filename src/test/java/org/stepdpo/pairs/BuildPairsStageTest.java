@@ -131,8 +131,8 @@ class BuildPairsStageTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Locate.parse("judge2"));
         assertTrue(e.getMessage().contains("--locate"), e.getMessage());
         PairsConfig bad = new PairsConfig(List.of(data.toString()), dir.resolve("o").toString(), dir.toString(),
-                "float32", null, config(dir, Locate.VERIFIER, 1).pairs(), config(dir, Locate.VERIFIER, 1).sampling(), 0, 1,
-                false, false);
+                "float32", null, config(dir, Locate.VERIFIER, 1).pairs(), config(dir, Locate.VERIFIER, 1).sampling(),
+                0, 1, false, false);
         e = assertThrows(IllegalArgumentException.class, () -> BuildPairsStage.run(SharedSpark.get(), bad));
         assertTrue(e.getMessage().contains("--model") && e.getMessage().contains("config.json"), e.getMessage());
         // a judge: required by --locate judge, refused otherwise, and one whose vocabulary cannot say its verdicts

@@ -23,7 +23,8 @@ import org.stepdpo.model.text.HfTokenizer;
  * with {@link Scoring}, on the random {@code qwen2-tiny} fixture with the real Qwen3 tokenizer.
  */
 class StepJudgeTest {
-    private static final String PROBLEM = "Ana has 12 apples. She buys 3 bags of 5 apples. How many apples does she have?";
+    private static final String PROBLEM =
+            "Ana has 12 apples. She buys 3 bags of 5 apples. How many apples does she have?";
     private static final String REFERENCE = "Step 1: 3 * 5 = 15 apples.\nStep 2: 12 + 15 = 27 apples.\n"
             + "The answer is \\boxed{27}.";
     private static final String WRONG = "Step 1: 3 * 5 = 15 apples.\nStep 2: 12 + 15 = 28 apples.\n"
