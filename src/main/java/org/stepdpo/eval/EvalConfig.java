@@ -36,9 +36,17 @@ public record EvalConfig(List<String> data, String out, String completionField, 
      * @param topK         candidates (0: off)
      * @param seed         sampling seed (each problem gets its own stream)
      * @param dtype        auto (FP16 on GPUs, FP32 on CPUs), float32 or float16
+     * @param kvCacheTokens the KV cache budget in tokens of a task's generation engine (0: batch size x
+     *                     the model's context)
      */
     public record Generation(String model, String prompt, int maxNewTokens, int batchSize, double temperature,
-            double topP, int topK, long seed, String dtype) {
+            double topP, int topK, long seed, String dtype, long kvCacheTokens) {
+        /** Generation with the default KV cache budget. */
+        public Generation(String model, String prompt, int maxNewTokens, int batchSize, double temperature,
+                double topP, int topK, long seed, String dtype) {
+            this(model, prompt, maxNewTokens, batchSize, temperature, topP, topK, seed, dtype, 0);
+        }
+
         public static final int DEFAULT_MAX_NEW_TOKENS = 2048;
         public static final int DEFAULT_BATCH_SIZE = 8;
 
@@ -59,7 +67,7 @@ public record EvalConfig(List<String> data, String out, String completionField, 
                 throw new IllegalArgumentException("--prompt: '" + prompt + "' continues given steps and is for "
                         + "step sampling, not evaluation; use the template without -prefix");
             }
-            new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK); // validates those flags
+            new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK, kvCacheTokens); // validates them
             new LanguageModel.Spec(model, dtype); // validates --dtype
         }
 
@@ -69,7 +77,8 @@ public record EvalConfig(List<String> data, String out, String completionField, 
         }
 
         GenerateCompletions.Settings settings() {
-            return new GenerateCompletions.Settings(prompt, batchSize, maxNewTokens, temperature, topP, topK, seed);
+            return new GenerateCompletions.Settings(prompt, batchSize, maxNewTokens, temperature, topP, topK, seed,
+                    kvCacheTokens);
         }
 
         Map<String, Object> toMap() {
@@ -83,6 +92,7 @@ public record EvalConfig(List<String> data, String out, String completionField, 
             m.put("top_k", topK);
             m.put("seed", seed);
             m.put("dtype", dtype);
+            m.put("kv_cache_tokens", kvCacheTokens);
             return m;
         }
     }

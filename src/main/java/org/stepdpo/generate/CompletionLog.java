@@ -66,11 +66,15 @@ public final class CompletionLog {
      * never sees half a file.
      */
     public static void appendLines(String dir, Configuration hadoop, List<String> lines, int chunk) {
+        appendLines(dir, hadoop, lines, chunk, TaskContext.get());
+    }
+
+    /** As {@link #appendLines(String, Configuration, List, int)} for {@code task}, from any thread of it. */
+    public static void appendLines(String dir, Configuration hadoop, List<String> lines, int chunk, TaskContext task) {
         StringBuilder text = new StringBuilder();
         for (String line : lines) {
             text.append(line).append('\n');
         }
-        TaskContext task = TaskContext.get();
         String name = task == null ? "driver-" + UUID.randomUUID()
                 : String.format("part-%05d-a%d-s%d", task.partitionId(), task.attemptNumber(), task.stageId());
         Path target = new Path(dir, name + String.format("-c%05d.jsonl", chunk));

@@ -1,12 +1,12 @@
 package org.stepdpo.generate;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.stepdpo.model.Generator;
@@ -14,9 +14,10 @@ import org.stepdpo.spark.ExecutorModels;
 import org.stepdpo.spark.TaskThreads;
 
 /**
- * Generates a completion for every problem of a partition with the executor's shared model:
- * prompts are sorted by length and generated {@code batchSize} at a time, and completions are
- * handed on batch by batch as they finish.
+ * Generates a completion for every problem of a partition with the executor's shared model: the
+ * prompts, sorted by length, go through the generation engine in one queue ({@code batchSize} rows,
+ * each finished row refilled at the next step, within the KV cache budget), and every
+ * {@code batchSize} finished completions are saved as they finish.
  */
 public final class GenerateCompletions implements FlatMapFunction<Iterator<Problem>, Completion> {
     /**
@@ -29,9 +30,21 @@ public final class GenerateCompletions implements FlatMapFunction<Iterator<Probl
      * @param topP         nucleus mass (1: off)
      * @param topK         candidate count (0: off)
      * @param seed         run seed; each problem samples from a stream seeded by this and its id
+     * @param kvCacheTokens the KV cache budget in tokens (0: {@code batchSize} x the model's context)
      */
     public record Settings(String promptName, int batchSize, int maxNewTokens, double temperature, double topP,
-            int topK, long seed) implements java.io.Serializable {}
+            int topK, long seed, long kvCacheTokens) implements java.io.Serializable {
+        /** Settings with the default KV cache budget. */
+        public Settings(String promptName, int batchSize, int maxNewTokens, double temperature, double topP,
+                int topK, long seed) {
+            this(promptName, batchSize, maxNewTokens, temperature, topP, topK, seed, 0);
+        }
+
+        /** The sampling part of these settings. */
+        public Sampling.Settings sampling() {
+            return new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK, kvCacheTokens);
+        }
+    }
 
     private final LanguageModel.Spec model;
     private final Settings settings;
@@ -73,54 +86,36 @@ public final class GenerateCompletions implements FlatMapFunction<Iterator<Probl
         lm.tokenizer().eosId().ifPresent(stop::add);
         Generator.Options opts = new Generator.Options(settings.maxNewTokens(), settings.temperature(),
                 settings.topP(), settings.topK(), stop, null);
-        int batchSize = settings.batchSize();
-        int pad = lm.tokenizer().padId().orElse(0);
-        return new Iterator<>() {
-            private int next;
-            private final List<Completion> ready = new ArrayList<>();
-            private int readyAt;
-            private int chunk;
-
-            @Override
-            public boolean hasNext() {
-                return readyAt < ready.size() || next < pending.size();
-            }
-
-            @Override
-            public Completion next() {
-                if (readyAt == ready.size()) {
-                    if (next >= pending.size()) {
-                        throw new NoSuchElementException();
-                    }
-                    ready.clear();
-                    readyAt = 0;
-                    List<Pending> batch = pending.subList(next, Math.min(next + batchSize, pending.size()));
-                    next += batch.size();
-                    ready.addAll(generate(lm, batch, pad, opts));
-                    if (logDir != null) {
-                        CompletionLog.append(logDir, CompletionLog.taskHadoop(), ready, chunk++);
-                    }
-                }
-                return ready.get(readyAt++);
-            }
-        };
-    }
-
-    private List<Completion> generate(LanguageModel lm, List<Pending> batch, int pad, Generator.Options opts) {
         List<Generator.Request> requests = new ArrayList<>();
-        for (Pending p : batch) {
+        for (Pending p : pending) {
             requests.add(new Generator.Request(p.ids(), seedOf(settings.seed(), p.problem().idx())));
         }
-        List<Generator.Result> results = Generator.generate(lm.decoder(), requests, pad, opts);
-        List<Completion> out = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            Pending p = batch.get(i);
-            Generator.Result r = results.get(i);
-            String text = lm.tokenizer().decode(r.ids(), true);
-            Problem done = p.problem().withCompletion(text);
-            out.add(new Completion(done, p.prompt(), p.ids().length, r.ids().length,
-                    r.finish().name().toLowerCase(Locale.ROOT)));
+        Completion[] done = new Completion[pending.size()];
+        List<Completion> finished = new ArrayList<>();
+        int[] chunk = {0};
+        Generator.run(lm.decoder(), requests, lm.tokenizer().padId().orElse(0), opts,
+                settings.sampling().batching(lm.decoder().config().maxPositions()), (i, r) -> {
+                    done[i] = completion(lm, pending.get(i), r);
+                    finished.add(done[i]);
+                    if (finished.size() == settings.batchSize()) {
+                        save(finished, chunk[0]++);
+                    }
+                });
+        save(finished, chunk[0]);
+        return Arrays.asList(done).iterator();
+    }
+
+    /** Saves the completions finished since the last save ({@link CompletionLog}), then forgets them. */
+    private void save(List<Completion> finished, int chunk) {
+        if (logDir != null && !finished.isEmpty()) {
+            CompletionLog.append(logDir, CompletionLog.taskHadoop(), finished, chunk);
         }
-        return out;
+        finished.clear();
+    }
+
+    private static Completion completion(LanguageModel lm, Pending p, Generator.Result r) {
+        String text = lm.tokenizer().decode(r.ids(), true);
+        return new Completion(p.problem().withCompletion(text), p.prompt(), p.ids().length, r.ids().length,
+                r.finish().name().toLowerCase(Locale.ROOT));
     }
 }

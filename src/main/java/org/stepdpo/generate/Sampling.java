@@ -9,11 +9,13 @@ import org.stepdpo.model.text.ChatTemplate;
 import org.stepdpo.model.text.PromptTemplates;
 
 /**
- * Draws {@code n} samples of a prompt with an executor's model, for the stages that sample (EvalJob
- * draws one greedy completion per problem; BuildPairsJob draws several per problem and per step
- * prefix). A draw's batches depend only on the draw itself (its prompt and {@code n}), never on what
- * else the task holds, so the samples of a problem are the same however the problems are
- * partitioned.
+ * Draws {@code n} samples of a prompt with an executor's model, for BuildPairsJob (several per
+ * problem and per step prefix), on the generation engine: one prefill of the prompt shared by its
+ * samples, and finished rows refilled while samples wait. A draw runs the engine on its own, or
+ * through a {@link GenerationQueue} whose engine batches the draws of several threads (problems
+ * worked on side by side). Each sample has its own seeded stream, so a problem's samples are the
+ * same however the problems are batched or partitioned (up to the float rounding of different
+ * batch shapes).
  */
 public final class Sampling {
     /**
@@ -24,10 +26,29 @@ public final class Sampling {
      * @param temperature  0 for greedy
      * @param topP         nucleus mass (1: off)
      * @param topK         candidate count (0: off)
+     * @param kvCacheTokens the KV cache budget in tokens (0: {@code batchSize} x the model's context)
      */
-    public record Settings(int batchSize, int maxNewTokens, double temperature, double topP, int topK)
-            implements java.io.Serializable {
+    public record Settings(int batchSize, int maxNewTokens, double temperature, double topP, int topK,
+            long kvCacheTokens) implements java.io.Serializable {
+        /** Settings with the default KV cache budget. */
+        public Settings(int batchSize, int maxNewTokens, double temperature, double topP, int topK) {
+            this(batchSize, maxNewTokens, temperature, topP, topK, 0);
+        }
+
+        /**
+         * The engine's batching for a model of {@code context} positions: {@code batchSize} rows,
+         * shared prefills, slot refill and the KV cache budget.
+         */
+        public org.stepdpo.model.Generator.Batching batching(int context) {
+            return org.stepdpo.model.Generator.Batching.continuous(batchSize,
+                    kvCacheTokens > 0 ? kvCacheTokens : (long) batchSize * context);
+        }
+
         public Settings {
+            if (kvCacheTokens < 0) {
+                throw new IllegalArgumentException("--kv-cache-tokens must be >= 0 (0: batch size x the model's"
+                        + " context), got " + kvCacheTokens);
+            }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
             }
@@ -59,9 +80,20 @@ public final class Sampling {
     private final Generator.Options options;
     private final int pad;
     private final ChatTemplate chat;
+    private final GenerationQueue queue;
     private long newTokens;
 
+    /** Draws that each run the engine on their own requests. */
     public Sampling(LanguageModel lm, Settings settings) {
+        this(lm, settings, null);
+    }
+
+    /**
+     * Draws submitted to {@code queue}, whose engine (running in another thread) batches them with
+     * other threads' draws; null: each draw runs the engine on its own.
+     */
+    public Sampling(LanguageModel lm, Settings settings, GenerationQueue queue) {
+        this.queue = queue;
         this.lm = lm;
         this.settings = settings;
         Set<Integer> stop = new HashSet<>(lm.decoder().config().eosTokenIds());
@@ -81,14 +113,24 @@ public final class Sampling {
         int[] ids = lm.tokenizer().encode(prompt);
         List<Generator.Request> requests = Generator.Request.samples(ids, seed, n);
         List<Sample> out = new ArrayList<>(n);
-        for (int from = 0; from < n; from += settings.batchSize()) {
-            List<Generator.Request> batch = requests.subList(from, Math.min(n, from + settings.batchSize()));
-            for (Generator.Result r : Generator.generate(lm.decoder(), batch, pad, options)) {
-                newTokens += r.ids().length;
-                out.add(new Sample(lm.tokenizer().decode(r.ids(), true), r.ids().length, r.finish()));
-            }
+        List<Generator.Result> results = queue != null ? queue.submit(requests)
+                : Generator.generate(lm.decoder(), requests, pad, options,
+                        settings.batching(lm.decoder().config().maxPositions()));
+        for (Generator.Result r : results) {
+            newTokens += r.ids().length;
+            out.add(new Sample(lm.tokenizer().decode(r.ids(), true), r.ids().length, r.finish()));
         }
         return out;
+    }
+
+    /** The generation options of these settings for this model (what a shared engine must run with). */
+    public Generator.Options options() {
+        return options;
+    }
+
+    /** The padding token id. */
+    public int padId() {
+        return pad;
     }
 
     /** Tokens generated by this sampler so far. */

@@ -88,6 +88,16 @@ public final class BuildPairsJob implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", description = "Sequences generated together (default 16).")
     int batchSize = PairsConfig.DEFAULT_BATCH_SIZE;
 
+    @Option(names = "--concurrent-problems", paramLabel = "N",
+            description = "Problems a task works on side by side, their draws sharing one generation engine"
+                    + " (default 8; 1: one problem at a time).")
+    int concurrentProblems = PairsConfig.DEFAULT_CONCURRENT_PROBLEMS;
+
+    @Option(names = "--kv-cache-tokens", paramLabel = "N",
+            description = "KV cache budget of the generation engine, in tokens: a sample waits for a free row until"
+                    + " rows in use x (prompt + max new tokens) fits (default 0: batch size x the model's context).")
+    long kvCacheTokens = 0;
+
     @Option(names = "--seed", paramLabel = "S", description = "Run seed (default 42); each problem samples from "
             + "streams seeded by it and the problem's id.")
     long seed = 42;
@@ -114,9 +124,9 @@ public final class BuildPairsJob implements Callable<Integer> {
         String family = prompt != null ? prompt : PromptTemplates.defaultFor(LocalPaths.of(model), "qwen2-boxed");
         PairBuilder.Settings pairs = new PairBuilder.Settings(StepFormat.of(family), samplesPerProblem,
                 rectifySamples, rollouts, Locate.parse(locate), Locate.Search.parse(search), checkEquations, seed);
-        Sampling.Settings sampling = new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK);
+        Sampling.Settings sampling = new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK, kvCacheTokens);
         return new PairsConfig(data, out, model, dtype, judgeModel, pairs, sampling, limit, partitions, overwrite,
-                resume);
+                resume, concurrentProblems);
     }
 
     @Override

@@ -43,11 +43,17 @@ public final class EvalJob implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default: 2048, as the seed.")
     int maxNewTokens = EvalConfig.Generation.DEFAULT_MAX_NEW_TOKENS;
 
-    @Option(names = "--batch-size", paramLabel = "N", description = "Prompts generated together per task (default 8).")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Rows the generation engine decodes together per task; a finished row takes the next"
+            + " prompt at the next step (default 8).")
     int batchSize = EvalConfig.Generation.DEFAULT_BATCH_SIZE;
 
     @Mixin
     SamplingOptions sampling;
+
+    @Option(names = "--kv-cache-tokens", paramLabel = "N",
+            description = "KV cache budget of a task's generation engine, in tokens: a prompt waits for a free row until"
+                    + " rows in use x (prompt + max new tokens) fits (default 0: batch size x the model's context).")
+    long kvCacheTokens = 0;
 
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default 0).")
     long seed = 0;
@@ -71,7 +77,7 @@ public final class EvalJob implements Callable<Integer> {
         String template = prompt != null || model == null ? prompt
                 : PromptTemplates.defaultFor(LocalPaths.of(model), null);
         EvalConfig.Generation generation = model == null ? null : new EvalConfig.Generation(model, template,
-                maxNewTokens, batchSize, sampling.temperature, sampling.topP, sampling.topK, seed, dtype);
+                maxNewTokens, batchSize, sampling.temperature, sampling.topP, sampling.topK, seed, dtype, kvCacheTokens);
         return new EvalConfig(data, out, completionField, generation, partitions, overwrite, resume);
     }
 

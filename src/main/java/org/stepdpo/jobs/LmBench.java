@@ -11,6 +11,7 @@ import org.stepdpo.model.Bench;
 import org.stepdpo.model.DecoderLM;
 import org.stepdpo.model.HfConfig;
 import org.stepdpo.model.RandomModel;
+import org.stepdpo.model.WorkloadBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,14 +30,23 @@ final class LmBench implements Callable<Integer> {
                     + "[,intermediate=N,head_dim=N].")
     String random;
 
-    @Option(names = "--batch", required = true, paramLabel = "B", description = "Rows decoded together.")
-    int batch;
+    @Option(names = "--batch", paramLabel = "B", description = "Rows decoded together (with --workload: default 32).")
+    Integer batch;
 
-    @Option(names = "--prompt-tokens", required = true, paramLabel = "P", description = "Random prompt tokens per row.")
-    int promptTokens;
+    @Option(names = "--prompt-tokens", paramLabel = "P", description = "Random prompt tokens per row.")
+    Integer promptTokens;
 
-    @Option(names = "--new-tokens", required = true, paramLabel = "N", description = "Decoding steps.")
-    int newTokens;
+    @Option(names = "--new-tokens", paramLabel = "N", description = "Decoding steps.")
+    Integer newTokens;
+
+    @Option(names = "--workload", paramLabel = "pairs|eval",
+            description = "Instead of one batch: a job's request mix (pairs: 32 prompts x 8 samples, 20-400 new tokens;"
+                    + " eval: 256 prompts, heavy-tailed lengths) run with static batching and with the engine, same requests.")
+    String workload;
+
+    @Option(names = "--kv-cache-tokens", paramLabel = "N",
+            description = "With --workload: the engine's KV cache budget in tokens (default: rows x the workload's context).")
+    Long kvTokens;
 
     @Mixin
     SamplingOptions sampling;
@@ -57,6 +67,12 @@ final class LmBench implements Callable<Integer> {
     public Integer call() {
         if ((model == null) == (random == null)) {
             throw new IllegalArgumentException("give exactly one of --model DIR or --random SPEC");
+        }
+        if (workload != null) {
+            return workload();
+        }
+        if (batch == null || promptTokens == null || newTokens == null) {
+            throw new IllegalArgumentException("give --batch, --prompt-tokens and --new-tokens, or --workload pairs|eval");
         }
         Bench.Settings settings = new Bench.Settings(batch, promptTokens, newTokens, seed, repeats, warmup,
                 sampling.temperature, sampling.topP, sampling.topK);
@@ -95,6 +111,65 @@ final class LmBench implements Callable<Integer> {
             out.put("dtype", where.dtype);
             out.put("model", random == null ? model.toString() : "random:" + random);
             out.put("checksum", r.checksum());
+            System.out.println(out);
+        }
+        return 0;
+    }
+
+    /** {@code --workload}: static batching and the engine on one request mix, as one JSON object. */
+    private int workload() {
+        WorkloadBench.Workload mix = WorkloadBench.Workload.parse(workload);
+        if (promptTokens != null || newTokens != null) {
+            throw new IllegalArgumentException("--workload sets the prompt and generation lengths itself:"
+                    + " drop --prompt-tokens and --new-tokens");
+        }
+        int rows = batch == null ? 32 : batch;
+        long budget = kvTokens == null ? (long) rows * mix.context() : kvTokens;
+        Device dev = where.device();
+        HfConfig config = random == null ? null : RandomModel.config(random, mix.context() + 1);
+        try (DecoderLM lm = random == null ? DecoderLM.load(model, dev, where.dataType())
+                : DecoderLM.create(config, RandomModel.weights(seed), dev, where.dataType())) {
+            if (lm.config().maxPositions() < mix.context()) {
+                throw new IllegalArgumentException("--workload " + workload + " needs a context of " + mix.context()
+                        + " tokens; the model has " + lm.config().maxPositions());
+            }
+            double peak = Bench.matmulPeakGflops(lm.manager(), 3);
+            WorkloadBench.Result r = WorkloadBench.run(lm, WorkloadBench.requests(mix, lm.config().vocabSize(), seed),
+                    rows, budget, WorkloadBench.options(mix, sampling.temperature, sampling.topP, sampling.topK));
+            peak = Math.max(peak, Bench.matmulPeakGflops(lm.manager(), 3));
+            long params = Bench.matmulParams(lm.config());
+            ObjectNode out = JSON.createObjectNode();
+            out.put("workload", workload);
+            out.put("requests", r.requests());
+            out.put("generated_tokens", r.generatedTokens());
+            out.put("static_tokens_per_s", r.staticTokensPerS());
+            out.put("engine_tokens_per_s", r.engineTokensPerS());
+            out.put("speedup", r.speedup());
+            if (sampling.temperature == 0) {
+                out.put("greedy_equal", r.equalOutputs() == r.requests());
+            } else {
+                out.putNull("greedy_equal");
+            }
+            out.put("equal_outputs", r.equalOutputs());
+            out.put("static_s", r.staticSeconds());
+            out.put("engine_s", r.engineSeconds());
+            out.put("static_mfu", Bench.mfu(params, r.staticTokensPerS(), peak));
+            out.put("engine_mfu", Bench.mfu(params, r.engineTokensPerS(), peak));
+            out.put("matmul_peak_gflops", peak);
+            out.put("rows", rows);
+            out.put("kv_cache_tokens", budget);
+            out.put("static_prefill_tokens", r.staticStats().prefillTokens());
+            out.put("engine_prefill_tokens", r.engineStats().prefillTokens());
+            out.put("static_steps", r.staticStats().steps());
+            out.put("engine_steps", r.engineStats().steps());
+            out.put("static_peak_cache_tokens", r.staticStats().peakCacheTokens());
+            out.put("engine_peak_cache_tokens", r.engineStats().peakCacheTokens());
+            out.put("temperature", sampling.temperature);
+            out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+            out.put("device", dev.toString());
+            out.put("dtype", where.dtype);
+            out.put("model", random == null ? model.toString() : "random:" + random);
+            out.put("seed", seed);
             System.out.println(out);
         }
         return 0;

@@ -164,7 +164,7 @@ public final class Bench {
         long[] prefillEnd = new long[1];
         long start = System.nanoTime();
         List<Generator.Result> results = Generator.generate(model, requests, 0, options,
-                () -> prefillEnd[0] = System.nanoTime());
+                Generator.Batching.staticBatches(requests.size()), () -> prefillEnd[0] = System.nanoTime());
         long end = System.nanoTime();
         int checksum = 1;
         for (Generator.Result r : results) {

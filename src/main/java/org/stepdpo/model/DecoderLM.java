@@ -7,7 +7,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
-import ai.djl.pytorch.jni.JniUtils;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import org.stepdpo.model.io.Checkpoint;
@@ -17,9 +16,10 @@ import org.stepdpo.model.io.Checkpoint;
  * pre-norm blocks (RMSNorm, rotary grouped-query attention, SwiGLU MLP) and an LM head, with an
  * optional {@link KvCache} for incremental decoding.
  *
- * <p>The forward pass keeps the autograd graph in FP32 (parameters can require gradients); norms
- * and softmax run in FP32 whatever the parameter dtype. With autograd off (generation, scoring) the
- * same arithmetic takes a faster route: stacked q/k/v and gate/up projections, intermediates
+ * <p>Every pass takes an explicit {@link Mode} from its caller. {@link Mode#TRAIN} keeps the
+ * autograd graph in FP32 (parameters can require gradients); norms and softmax run in FP32 whatever
+ * the parameter dtype. {@link Mode#INFER} (generation, scoring) builds no graph and takes a faster
+ * route to the same arithmetic: stacked q/k/v and gate/up projections, intermediates
  * updated in place, few-row matmuls with the weight on the left ({@link Linear#inference}) and the
  * MLP of long inputs in chunks. Arrays it creates belong to the managers of its inputs: callers
  * scope them ({@code NDScope} or a sub-manager).
@@ -114,35 +114,45 @@ public final class DecoderLM implements AutoCloseable {
      * @param positions position of each token within its row [B, T] (int64; left padding shifts them)
      * @param mask      1 for real tokens and 0 for padding [B, T] (float32)
      * @param cache     keys and values of earlier tokens, extended by this call; or null
+     * @param mode      training or inference arithmetic
      * @return FP32 logits [B, T, vocab]
      */
-    public NDArray forward(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
-        return logits(hidden(ids, positions, mask, cache));
+    public NDArray forward(NDArray ids, NDArray positions, NDArray mask, KvCache cache, Mode mode) {
+        return mode.run(() -> logits(hidden(ids, positions, mask, cache, mode), mode));
     }
 
     /**
      * The logits of each row's last position only [B, vocab] (FP32), as generation needs them: the
-     * final norm and LM head skip the other positions. Arguments as for {@link #forward}.
+     * final norm and LM head skip the other positions; always {@link Mode#INFER}. Arguments as for
+     * {@link #forward}.
      */
     public NDArray lastLogits(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
-        long b = ids.getShape().get(0);
-        long t = ids.getShape().get(1);
-        NDArray rows = blocks(ids, positions, mask, cache); // [B*T, H]
-        NDArray last = t == 1 ? rows
-                : rows.reshape(b, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1));
-        return logits(rmsNorm(last, weights.finalNorm, !JniUtils.isGradMode())); // [B, vocab]
+        return Mode.INFER.run(() -> {
+            long b = ids.getShape().get(0);
+            long t = ids.getShape().get(1);
+            NDArray rows = blocks(ids, positions, mask, cache, Mode.INFER); // [B*T, H]
+            NDArray last = t == 1 ? rows
+                    : rows.reshape(b, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1));
+            return logits(rmsNorm(last, weights.finalNorm, true), Mode.INFER); // [B, vocab]
+        });
     }
 
     /** The final hidden states [B, T, hidden] (after the last norm). */
-    public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
-        NDArray rows = rmsNorm(blocks(ids, positions, mask, cache), weights.finalNorm, !JniUtils.isGradMode());
-        return rows.reshape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize());
+    public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache, Mode mode) {
+        return mode.run(() -> {
+            NDArray rows = rmsNorm(blocks(ids, positions, mask, cache, mode), weights.finalNorm, mode == Mode.INFER);
+            return rows.reshape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize());
+        });
     }
 
     /** LM-head logits in FP32 for hidden states [..., H]. */
-    public NDArray logits(NDArray hidden) {
+    public NDArray logits(NDArray hidden, Mode mode) {
+        return mode.run(() -> headLogits(hidden, mode));
+    }
+
+    private NDArray headLogits(NDArray hidden, Mode mode) {
         NDArray logits;
-        if (JniUtils.isGradMode() || hidden.getShape().dimension() != 2) {
+        if (mode == Mode.TRAIN || hidden.getShape().dimension() != 2) {
             logits = Linear.apply(hidden, weights.lmHead, null);
         } else {
             logits = Linear.inference(hidden, weights.lmHead, null, cpu);
@@ -160,11 +170,11 @@ public final class DecoderLM implements AutoCloseable {
     record Pass(long b, long t, NDArray cos, NDArray sin, NDArray bias, KvCache cache, boolean recording) {}
 
     /** The residual stream after the last block, as rows [B*T, H], before the final norm. */
-    private NDArray blocks(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
+    private NDArray blocks(NDArray ids, NDArray positions, NDArray mask, KvCache cache, Mode mode) {
         NDArray fullMask = cache == null ? mask : cache.extendMask(mask);
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
-        boolean recording = JniUtils.isGradMode();
+        boolean recording = mode == Mode.TRAIN;
         NDArray[] cosSin = rope.tables(positions, dtype, !recording);
         NDArray bias = !recording && t == 1 && AttentionBias.allVisible(fullMask, config.slidingWindow()) ? null
                 : AttentionBias.of(fullMask, t, config.slidingWindow());

@@ -1,20 +1,14 @@
 package org.stepdpo.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Autoregressive generation with a preallocated KV cache: one prefill pass over the left-padded
- * prompts, then one token per step for every unfinished row. Rows that finish leave the batch, so a
- * long tail does not keep paying for short ones. Each request samples from its own seeded stream,
- * so results do not depend on how requests are batched or partitioned.
+ * Autoregressive generation: the requests, their options and how they share the batch
+ * ({@link Batching}); the {@link Engine} runs them. Each request samples from its own seeded
+ * stream, so results do not depend on how requests are batched or partitioned (up to the float
+ * rounding of different batch shapes).
  */
 public final class Generator {
     /** Decides from the tokens generated so far that a row is done (e.g. a stop string appeared). */
@@ -47,11 +41,26 @@ public final class Generator {
         }
     }
 
-    /** One sequence to continue, with the seed of its own sampling stream. */
-    public record Request(int[] prompt, long seed) {
+    /**
+     * One sequence to continue, with the seed of its own sampling stream and its own cap on new
+     * tokens ({@code maxNewTokens} 0: the options' cap; otherwise the smaller of the two).
+     */
+    public record Request(int[] prompt, long seed, int maxNewTokens) {
+        public Request {
+            if (maxNewTokens < 0) {
+                throw new IllegalArgumentException("a request's max new tokens must be >= 0, got " + maxNewTokens);
+            }
+        }
+
+        /** A request capped by the options' max new tokens only. */
+        public Request(int[] prompt, long seed) {
+            this(prompt, seed, 0);
+        }
+
         /**
          * {@code n} samples of one prompt, each with its own stream derived from {@code seed} and
-         * its sample number (so sample k is the same however many samples are drawn).
+         * its sample number (so sample k is the same however many samples are drawn). They share
+         * the prompt array, which the engine prefills once for all of them.
          */
         public static List<Request> samples(int[] prompt, long seed, int n) {
             if (n < 1) {
@@ -65,6 +74,38 @@ public final class Generator {
         }
     }
 
+    /**
+     * How requests share the engine.
+     *
+     * @param rows          sequences decoded together at most
+     * @param kvTokens      the KV cache's budget in tokens: a request waits until {@code rows in use x
+     *                      the longest reservation} (prompt + max new tokens) would stay within it; a
+     *                      single request over the budget runs alone
+     * @param sharePrefixes requests with equal prompts run one prefill and copy its keys and values
+     * @param refill        a finished row's slot is taken by the next waiting request at the next step;
+     *                      without it, requests run in consecutive batches of {@code rows}, each to its end
+     */
+    public record Batching(int rows, long kvTokens, boolean sharePrefixes, boolean refill) {
+        public Batching {
+            if (rows < 1) {
+                throw new IllegalArgumentException("--batch-size must be at least 1, got " + rows);
+            }
+            if (kvTokens < 1) {
+                throw new IllegalArgumentException("--kv-cache-tokens must be at least 1, got " + kvTokens);
+            }
+        }
+
+        /** Shared prefills and slot refill with {@code rows} rows and a budget of {@code kvTokens}. */
+        public static Batching continuous(int rows, long kvTokens) {
+            return new Batching(rows, kvTokens, true, true);
+        }
+
+        /** Consecutive batches of {@code rows} requests, each prompt prefilled on its own (no budget). */
+        public static Batching staticBatches(int rows) {
+            return new Batching(rows, Long.MAX_VALUE, false, false);
+        }
+    }
+
     /** Why a request stopped. */
     public enum Finish { STOP, LENGTH, PROMPT_TOO_LONG }
 
@@ -73,172 +114,100 @@ public final class Generator {
 
     private Generator() {}
 
-    /** Continues every request; results come back in request order. */
-    public static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options) {
-        return generate(model, requests, padId, options, () -> { });
+    /**
+     * What a run cost.
+     *
+     * @param prefillTokens   prompt tokens run through prefill passes (padding not counted)
+     * @param steps           decoding steps
+     * @param peakCacheTokens the most KV cache cells (rows x cached tokens) any step attended over
+     */
+    public record Stats(long prefillTokens, long steps, long peakCacheTokens) {}
+
+    /** Told of each request as it finishes (in the generating thread). */
+    @FunctionalInterface
+    public interface Listener {
+        void finished(int request, Result result);
     }
 
-    /** As {@link #generate(DecoderLM, List, int, Options)}; {@code afterPrefill} runs once the prompts are processed. */
+    /** Results in request order and what the run cost. */
+    public record Outcome(List<Result> results, Stats stats) {}
+
+    /** Continues every request as one static batch; results come back in request order. */
+    public static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options) {
+        return generate(model, requests, padId, options, Batching.staticBatches(Math.max(1, requests.size())));
+    }
+
+    /** Continues every request, batched as {@code batching} says; results come back in request order. */
+    public static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options,
+            Batching batching) {
+        return generate(model, requests, padId, options, batching, () -> { });
+    }
+
+    /**
+     * As {@link #generate(DecoderLM, List, int, Options, Batching)}; {@code afterPrefill} runs once
+     * the first prompts are processed.
+     */
     static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options,
-            Runnable afterPrefill) {
-        int n = requests.size();
-        Result[] results = new Result[n];
-        List<Integer> runnable = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            if (requests.get(i).prompt().length == 0
-                    || requests.get(i).prompt().length >= model.config().maxPositions()) {
-                results[i] = new Result(new int[0], Finish.PROMPT_TOO_LONG);
-            } else {
-                runnable.add(i);
-            }
-        }
-        if (!runnable.isEmpty()) {
-            boolean gradMode = JniUtils.isGradMode();
-            JniUtils.setGradMode(false); // inference: build no autograd graph
-            try {
-                new Run(model, requests, runnable, padId, options, results).decode(afterPrefill);
-            } finally {
-                JniUtils.setGradMode(gradMode);
-            }
-        }
-        return List.of(results);
+            Batching batching, Runnable afterPrefill) {
+        return run(model, requests, padId, options, batching, afterPrefill).results();
+    }
+
+    /** As {@link #generate(DecoderLM, List, int, Options, Batching)}, with what the run cost. */
+    public static Outcome run(DecoderLM model, List<Request> requests, int padId, Options options, Batching batching) {
+        return run(model, requests, padId, options, batching, () -> { });
+    }
+
+    /**
+     * As {@link #run(DecoderLM, List, int, Options, Batching)}, telling {@code listener} of each
+     * request as it finishes (requests too long for the context first).
+     */
+    public static Outcome run(DecoderLM model, List<Request> requests, int padId, Options options, Batching batching,
+            Listener listener) {
+        return run(model, requests, padId, options, batching, () -> { }, listener);
+    }
+
+    private static Outcome run(DecoderLM model, List<Request> requests, int padId, Options options,
+            Batching batching, Runnable afterPrefill) {
+        return run(model, requests, padId, options, batching, afterPrefill, (request, result) -> { });
+    }
+
+    private static Outcome run(DecoderLM model, List<Request> requests, int padId, Options options,
+            Batching batching, Runnable afterPrefill, Listener listener) {
+        Result[] results = new Result[requests.size()];
+        Engine engine = new Engine(model, padId, options, batching, (i, r) -> {
+            results[i] = r;
+            listener.finished(i, r);
+        });
+        engine.add(requests).run(afterPrefill);
+        return new Outcome(List.of(results), engine.stats());
+    }
+
+    /**
+     * Where a long-running engine ({@link #serve}) gets requests from while it runs: requests
+     * submitted since the last call, numbered on from the earlier ones in the order returned.
+     */
+    public interface Inbox {
+        /**
+         * The requests submitted since the last call (possibly none); when {@code idle} (nothing
+         * runs or waits in the engine), waits until there is one. Null once no more will come.
+         */
+        List<Request> take(boolean idle);
+    }
+
+    /**
+     * Runs requests from {@code inbox} as they arrive, joining the running batch at step
+     * boundaries, until the inbox closes; tells {@code listener} of each as it finishes (requests
+     * are numbered in the order the inbox gave them).
+     */
+    public static Stats serve(DecoderLM model, int padId, Options options, Batching batching, Inbox inbox,
+            Listener listener) {
+        Engine engine = new Engine(model, padId, options, batching, listener).from(inbox);
+        engine.run(() -> { });
+        return engine.stats();
     }
 
     /** Greedy or sampled continuation of one prompt. */
     public static int[] generate(DecoderLM model, int[] prompt, Options options, long seed) {
         return generate(model, List.of(new Request(prompt, seed)), 0, options).get(0).ids();
-    }
-
-    /** The state of one batched decoding run. */
-    private static final class Run {
-        private final DecoderLM model;
-        private final Options options;
-        private final Result[] results;
-        private final List<Integer> active;        // request index of each batch row
-        private final List<List<Integer>> tokens;  // generated so far, per batch row
-        private final List<Sampler> samplers;
-        private final List<Integer> promptLengths; // per batch row
-        private final List<Integer> limits;        // max new tokens, per batch row
-        private final int[][] prompts;
-        private final int padId;
-
-        Run(DecoderLM model, List<Request> requests, List<Integer> runnable, int padId, Options options,
-                Result[] results) {
-            this.model = model;
-            this.options = options;
-            this.results = results;
-            this.padId = padId;
-            this.active = new ArrayList<>(runnable);
-            this.tokens = new ArrayList<>();
-            this.samplers = new ArrayList<>();
-            this.promptLengths = new ArrayList<>();
-            this.limits = new ArrayList<>();
-            this.prompts = new int[runnable.size()][];
-            for (int r = 0; r < runnable.size(); r++) {
-                Request req = requests.get(runnable.get(r));
-                prompts[r] = req.prompt();
-                tokens.add(new ArrayList<>());
-                samplers.add(new Sampler(options.temperature(), options.topP(), options.topK(), req.seed()));
-                promptLengths.add(req.prompt().length);
-                limits.add(Math.min(options.maxNewTokens(), model.config().maxPositions() - req.prompt().length));
-            }
-        }
-
-        void decode(Runnable afterPrefill) {
-            long width = 0;
-            for (int[] p : prompts) {
-                width = Math.max(width, p.length);
-            }
-            try (NDManager step = model.manager().newSubManager();
-                    KvCache cache = model.newCache(width + options.maxNewTokens())) {
-                int[] next;
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    Batch batch = Batch.leftPadded(step, prompts, padId);
-                    next = pick(model.lastLogits(batch.ids(), batch.positions(), batch.mask(), cache));
-                }
-                afterPrefill.run();
-                while (true) {
-                    List<Long> keep = record(next);
-                    if (keep.isEmpty()) {
-                        return;
-                    }
-                    if (keep.size() < cache.rows()) {
-                        cache.keepRows(keep.stream().mapToLong(Long::longValue).toArray());
-                    }
-                    try (NDScope scope = new NDScope()) {
-                        scope.suppressNotUsedWarning();
-                        int rows = active.size();
-                        long[] ids = new long[rows];
-                        long[] pos = new long[rows];
-                        for (int r = 0; r < rows; r++) {
-                            List<Integer> t = tokens.get(r);
-                            ids[r] = t.get(t.size() - 1);
-                            pos[r] = promptLengths.get(r) + t.size() - 1; // the newest token's position
-                        }
-                        Shape shape = new Shape(rows, 1);
-                        next = pick(model.lastLogits(step.create(ids, shape), step.create(pos, shape), step.ones(shape),
-                                cache));
-                    }
-                }
-            }
-        }
-
-        /**
-         * Appends each row's next token, finishes the rows that are done and drops them from the
-         * batch; returns the batch rows (old numbering) that stay.
-         */
-        private List<Long> record(int[] next) {
-            List<Long> keep = new ArrayList<>();
-            for (int r = active.size() - 1; r >= 0; r--) {
-                List<Integer> t = tokens.get(r);
-                t.add(next[r]);
-                // the ids as an array only when a stop rule reads them or the row ends: copying every
-                // row's tokens on every step would cost time quadratic in the length
-                int[] ids = options.stopCheck() == null ? null : toArray(t);
-                Finish finish = null;
-                if (options.stopIds().contains(next[r]) || (ids != null && options.stopCheck().done(ids))) {
-                    finish = Finish.STOP;
-                } else if (t.size() >= limits.get(r)) {
-                    finish = Finish.LENGTH;
-                }
-                if (finish != null) {
-                    results[active.get(r)] = new Result(ids != null ? ids : toArray(t), finish);
-                    active.remove(r);
-                    tokens.remove(r);
-                    samplers.remove(r);
-                    promptLengths.remove(r);
-                    limits.remove(r);
-                } else {
-                    keep.add(0, (long) r);
-                }
-            }
-            return keep;
-        }
-
-        private static int[] toArray(List<Integer> tokens) {
-            return tokens.stream().mapToInt(Integer::intValue).toArray();
-        }
-
-        /**
-         * The next token of every batch row, from the last position's logits [B, vocab]: the arg-max
-         * when greedy; otherwise the softmax of logits / temperature is taken on the engine for the
-         * whole batch (one vectorised op, and its result is contiguous, so it copies out in one
-         * pass) and each row's sampler draws from its row.
-         */
-        private int[] pick(NDArray logits) {
-            if (options.temperature() == 0) {
-                // greedy: the first index of the maximum, as Sampler.argMax, without copying the logits
-                return Arrays.stream(logits.argMax(-1).toLongArray()).mapToInt(Math::toIntExact).toArray();
-            }
-            int vocab = model.config().vocabSize();
-            NDArray scaled = options.temperature() == 1 ? logits : logits.div(options.temperature());
-            float[] probs = scaled.softmax(-1).toFloatArray();
-            int[] next = new int[probs.length / vocab];
-            for (int r = 0; r < next.length; r++) {
-                next[r] = samplers.get(r).next(probs, r * vocab, vocab);
-            }
-            return next;
-        }
     }
 }

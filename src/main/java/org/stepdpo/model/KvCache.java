@@ -79,6 +79,91 @@ public final class KvCache implements AutoCloseable {
         index.close();
     }
 
+    /**
+     * Whether storage exists: the first {@link #append} creates it, or {@link #allocateLike} for a
+     * cache that rows are copied into.
+     */
+    boolean allocated() {
+        return mask != null && keys.length > 0 && keys[0] != null;
+    }
+
+    /** Creates empty storage for {@code rows} rows, each layer shaped like {@code like}'s but for its rows. */
+    void allocateLike(KvCache like, long rows) {
+        for (int i = 0; i < keys.length; i++) {
+            long[] shape = like.keys[i].getShape().getShape();
+            shape[0] = rows;
+            shape[2] = capacity;
+            keys[i] = own(manager.zeros(new Shape(shape), like.keys[i].getDataType(), like.keys[i].getDevice()));
+            values[i] = own(manager.zeros(new Shape(shape), like.values[i].getDataType(), like.values[i].getDevice()));
+        }
+        mask = own(manager.zeros(new Shape(rows, capacity), like.mask.getDataType(), like.mask.getDevice()));
+        length = 0;
+    }
+
+    /** Adds {@code n} empty rows (all padding) after the existing ones. */
+    void addRows(long n) {
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = replace(keys[i], grow(keys[i], 0, keys[i].getShape().get(0) + n));
+            values[i] = replace(values[i], grow(values[i], 0, values[i].getShape().get(0) + n));
+        }
+        mask = replace(mask, grow(mask, 0, mask.getShape().get(0) + n));
+    }
+
+    /**
+     * Inserts {@code n} padding columns before the cached tokens (so that a longer prompt can end
+     * where every row's next token goes); {@code n < 0} drops the first {@code -n} columns instead,
+     * which must be padding in every row.
+     */
+    void shiftColumns(long n) {
+        if (n == 0) {
+            return;
+        }
+        long kept = n > 0 ? length : length + n;
+        long newCapacity = Math.max(capacity, kept + Math.max(n, 0) + 1);
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = replace(keys[i], shifted(keys[i], 2, n, kept, newCapacity));
+            values[i] = replace(values[i], shifted(values[i], 2, n, kept, newCapacity));
+        }
+        mask = replace(mask, shifted(mask, 1, n, kept, newCapacity));
+        capacity = newCapacity;
+        length += n;
+    }
+
+    private NDArray shifted(NDArray a, int axis, long n, long kept, long newCapacity) {
+        long[] shape = a.getShape().getShape();
+        shape[axis] = newCapacity;
+        NDArray out = manager.zeros(new Shape(shape), a.getDataType(), a.getDevice());
+        long from = n > 0 ? 0 : -n;
+        if (kept > 0) {
+            Views.write(out, axis, Math.max(n, 0), Views.range(a, axis, from, from + kept));
+        }
+        return out;
+    }
+
+    /**
+     * Copies the last {@code count} cached tokens of row {@code srcRow} of {@code src} into row
+     * {@code row} of this cache, ending at this cache's length, and makes them the row's only real
+     * tokens (the rest of the row becomes padding).
+     */
+    void copyRow(long row, KvCache src, long srcRow, long count) {
+        long to = length - count;
+        long from = src.length - count;
+        for (int i = 0; i < keys.length; i++) {
+            Views.writeBlock(keys[i], new long[] {row, 0, to, 0}, block(src.keys[i], srcRow, from, count));
+            Views.writeBlock(values[i], new long[] {row, 0, to, 0}, block(src.values[i], srcRow, from, count));
+        }
+        try (NDManager m = manager.newSubManager()) {
+            Views.writeBlock(mask, new long[] {row, 0}, m.zeros(new Shape(1, capacity), mask.getDataType(),
+                    mask.getDevice()));
+            Views.writeBlock(mask, new long[] {row, to}, m.ones(new Shape(1, count), mask.getDataType(),
+                    mask.getDevice()));
+        }
+    }
+
+    private static NDArray block(NDArray a, long row, long from, long count) {
+        return Views.range(Views.range(a, 0, row, row + 1), 2, from, from + count);
+    }
+
     private void ensureCapacity(long needed) {
         if (needed <= capacity) {
             return;

@@ -9,8 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
  * Log-probabilities of responses given prompts, as preference and SFT losses need them: each
  * sequence is {@code prompt ++ response}, and only the response tokens are scored. The LM head
  * runs on the scored positions only (a step is a few dozen tokens of a sequence of hundreds, and
- * the vocabulary can be 150K wide). Works with autograd recording (training) or not (reference
- * log-probs); the arrays it creates belong to {@code manager}.
+ * the vocabulary can be 150K wide). Training or inference as the caller's {@link Mode} says; the arrays it creates belong to {@code manager}.
  */
 public final class ResponseLogps {
     private ResponseLogps() {}
@@ -26,9 +25,14 @@ public final class ResponseLogps {
     /**
      * Scores {@code responses[i]} after {@code prompts[i]} for every row in one left-padded forward
      * pass. A response token at sequence position 0 (empty prompt) has nothing to condition on and is
-     * not scored, as in HF's label shifting.
+     * not scored, as in HF's label shifting. {@code mode} is {@link Mode#TRAIN} to back-propagate
+     * through the result, {@link Mode#INFER} for reference or judge log-probs.
      */
-    public static Result summed(DecoderLM model, NDManager manager, int[][] prompts, int[][] responses) {
+    public static Result summed(DecoderLM model, NDManager manager, int[][] prompts, int[][] responses, Mode mode) {
+        return mode.run(() -> score(model, manager, prompts, responses, mode));
+    }
+
+    private static Result score(DecoderLM model, NDManager manager, int[][] prompts, int[][] responses, Mode mode) {
         int n = prompts.length;
         if (responses.length != n) {
             throw new IllegalArgumentException("prompts and responses differ in count: " + n + " vs " + responses.length);
@@ -58,11 +62,11 @@ public final class ResponseLogps {
             }
         }
         Batch batch = Batch.leftPadded(manager, rows, 0);
-        NDArray hidden = model.hidden(batch.ids(), batch.positions(), batch.mask(), null)
+        NDArray hidden = model.hidden(batch.ids(), batch.positions(), batch.mask(), null, mode)
                 .reshape(n * (long) width, model.config().hiddenSize()); // [B*T, H]
         NDArray picked = manager.create(at).getNDArrayInternal()
                 .embedding(manager.create(at), hidden, SparseFormat.DENSE).singletonOrThrow(); // [S, H]
-        NDArray logp = model.logits(picked).logSoftmax(-1)
+        NDArray logp = model.logits(picked, mode).logSoftmax(-1)
                 .gather(manager.create(target).expandDims(-1), -1).squeeze(-1); // [S]
         NDArray sums = manager.create(rowOf, new Shape(n, scored)).matMul(logp.expandDims(-1)).squeeze(-1); // [N]
         return new Result(sums, tokens);

@@ -3,7 +3,6 @@ package org.stepdpo.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.pytorch.jni.JniUtils;
 
 /** How a model scores one token sequence: per-token log-probs and the last position's distribution. */
 public final class Scoring {
@@ -24,11 +23,9 @@ public final class Scoring {
         if (ids.length == 0) {
             throw new IllegalArgumentException("cannot score an empty sequence");
         }
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
         try (NDManager m = model.manager().newSubManager()) {
             Batch batch = Batch.leftPadded(m, new int[][] {ids}, 0);
-            NDArray logits = model.forward(batch.ids(), batch.positions(), batch.mask(), null); // [1, T, V]
+            NDArray logits = model.forward(batch.ids(), batch.positions(), batch.mask(), null, Mode.INFER); // [1, T, V]
             int t = ids.length;
             float[] tokenLogprobs = new float[0];
             if (t > 1) {
@@ -43,8 +40,6 @@ public final class Scoring {
                 topLogits[i] = last[top[i]];
             }
             return new Score(ids.clone(), tokenLogprobs, logSumExp(last), top, topLogits);
-        } finally {
-            JniUtils.setGradMode(grad);
         }
     }
 

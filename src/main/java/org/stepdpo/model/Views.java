@@ -25,19 +25,39 @@ final class Views {
 
     /** Writes {@code value} into {@code target} at {@code from..from+value.size(axis)} along {@code axis}. */
     static void write(NDArray target, int axis, long from, NDArray value) {
-        long[] shape = target.getShape().getShape();
-        long to = from + value.getShape().get(axis);
+        long[] start = new long[target.getShape().dimension()];
+        start[axis] = from;
+        long[] full = target.getShape().getShape();
+        for (int i = 0; i < full.length; i++) {
+            if (i != axis && value.getShape().get(i) != full[i]) {
+                throw new IllegalArgumentException("a write along axis " + axis + " must span the other axes: "
+                        + value.getShape() + " into " + target.getShape());
+            }
+        }
+        writeBlock(target, start, value);
+    }
+
+    /**
+     * Writes {@code value} into the block of {@code target} that starts at {@code start} (one index
+     * per axis) and has {@code value}'s shape.
+     */
+    static void writeBlock(NDArray target, long[] start, NDArray value) {
+        long[] size = value.getShape().getShape();
+        long[] max = new long[start.length];
+        for (int i = 0; i < start.length; i++) {
+            max[i] = start[i] + size[i];
+        }
         if (target instanceof PtNDArray t && value instanceof PtNDArray v && v.getDevice().equals(t.getDevice())
                 && v.getDataType() == t.getDataType()) {
-            long[] min = new long[shape.length];
-            long[] max = shape.clone();
-            long[] step = new long[shape.length];
+            long[] step = new long[start.length];
             java.util.Arrays.fill(step, 1);
-            min[axis] = from;
-            max[axis] = to;
-            JniUtils.indexSet(t, v, min, max, step);
+            JniUtils.indexSet(t, v, start.clone(), max, step);
             return;
         }
-        target.set(new NDIndex().addAllDim(axis).addSliceDim(from, to), value);
+        NDIndex index = new NDIndex();
+        for (int i = 0; i < start.length; i++) {
+            index.addSliceDim(start[i], max[i]);
+        }
+        target.set(index, value);
     }
 }

@@ -88,7 +88,7 @@ public final class BuildPairsStage {
             long building = System.nanoTime();
             long problems = todo.repartition(partitions)
                     .mapPartitions(new BuildPairs(config.modelSpec(), judge, config.pairs(), config.sampling(),
-                            progress))
+                            config.concurrentProblems(), progress))
                     .count();
             double buildSeconds = seconds(building);
             LOG.info("built pairs for {} problems in {} s ({} kept from earlier runs)", problems,

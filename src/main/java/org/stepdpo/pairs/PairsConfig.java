@@ -21,15 +21,19 @@ import org.stepdpo.generate.Sampling;
  * @param partitions tasks to work in (0: the cluster's default parallelism)
  * @param overwrite  replace {@code out} when it already holds files
  * @param resume     keep the problems already finished under {@code out} and do the rest
+ * @param concurrentProblems problems a task works on side by side, their draws batched together by
+ *                   one generation engine
  */
 public record PairsConfig(List<String> data, String out, String model, String dtype, String judgeModel,
         PairBuilder.Settings pairs,
-        Sampling.Settings sampling, int limit, int partitions, boolean overwrite, boolean resume) {
+        Sampling.Settings sampling, int limit, int partitions, boolean overwrite, boolean resume,
+        int concurrentProblems) {
     public static final int DEFAULT_SAMPLES = 4;
     public static final int DEFAULT_RECTIFY_SAMPLES = 8;
     public static final int DEFAULT_ROLLOUTS = 8;
     public static final int DEFAULT_MAX_NEW_TOKENS = 512;
     public static final int DEFAULT_BATCH_SIZE = 16;
+    public static final int DEFAULT_CONCURRENT_PROBLEMS = 8;
     public static final double DEFAULT_TEMPERATURE = 0.8;
     public static final double DEFAULT_TOP_P = 0.95;
 
@@ -63,6 +67,9 @@ public record PairsConfig(List<String> data, String out, String model, String dt
         }
         if (partitions < 0) {
             throw new IllegalArgumentException("--partitions must be >= 0 (0: default parallelism), got " + partitions);
+        }
+        if (concurrentProblems < 1) {
+            throw new IllegalArgumentException("--concurrent-problems must be at least 1, got " + concurrentProblems);
         }
         if (resume && overwrite) {
             throw new IllegalArgumentException("--resume and --overwrite exclude each other");
@@ -100,6 +107,8 @@ public record PairsConfig(List<String> data, String out, String model, String dt
         m.put("top_k", sampling.topK());
         m.put("max_new_tokens", sampling.maxNewTokens());
         m.put("batch_size", sampling.batchSize());
+        m.put("kv_cache_tokens", sampling.kvCacheTokens());
+        m.put("concurrent_problems", concurrentProblems);
         m.put("limit", limit);
         m.put("partitions", partitions);
         m.put("resume", resume);

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.stepdpo.generate.LanguageModel;
-import org.stepdpo.model.Autograd;
+import org.stepdpo.model.Mode;
 import org.stepdpo.model.ResponseLogps;
 import org.stepdpo.model.text.ChatTemplate;
 import org.stepdpo.model.text.HfTokenizer;
@@ -164,9 +164,15 @@ public final class StepJudge {
     }
 
     private float[] score(int[][] prompts, int[][] responses) {
+        // one scoring pass at a time on the judge: the threads of a task's problems share it
+        synchronized (judge) {
+            return scoreNow(prompts, responses);
+        }
+    }
+
+    private float[] scoreNow(int[][] prompts, int[][] responses) {
         try (NDManager m = judge.decoder().manager().newSubManager()) {
-            return Autograd.notRecording(() -> ResponseLogps.summed(judge.decoder(), m, prompts, responses)
-                    .summed().toFloatArray());
+            return ResponseLogps.summed(judge.decoder(), m, prompts, responses, Mode.INFER).summed().toFloatArray();
         }
     }
 }

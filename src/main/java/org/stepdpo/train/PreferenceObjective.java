@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 import org.stepdpo.model.Autograd;
 import org.stepdpo.model.DecoderLM;
+import org.stepdpo.model.Mode;
 import org.stepdpo.model.ResponseLogps;
 
 /**
@@ -41,7 +42,7 @@ public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainOb
             chosenTokens[i] = Math.max(1, e.chosen().length);
         }
         return Autograd.recording(() -> {
-            NDArray logps = pairLogps(model, manager, prompts, chosenIds, rejectedIds); // [2n]
+            NDArray logps = pairLogps(model, manager, prompts, chosenIds, rejectedIds, Mode.TRAIN); // [2n]
             NDArray chosen = logps.get("0:" + n);
             NDArray rejected = logps.get(n + ":");
             PreferenceLoss.Result r = PreferenceLoss.compute(chosen, rejected, floats(manager, refChosen),
@@ -71,7 +72,8 @@ public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainOb
      * Summed response log-probs of n pairs in one forward pass of {@code [chosen; rejected]}: [2n],
      * the chosen responses first.
      */
-    static NDArray pairLogps(DecoderLM model, NDManager manager, int[][] prompts, int[][] chosen, int[][] rejected) {
+    static NDArray pairLogps(DecoderLM model, NDManager manager, int[][] prompts, int[][] chosen, int[][] rejected,
+            Mode mode) {
         int n = prompts.length;
         int[][] allPrompts = new int[2 * n][];
         int[][] responses = new int[2 * n][];
@@ -81,7 +83,7 @@ public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainOb
             responses[i] = chosen[i];
             responses[n + i] = rejected[i];
         }
-        return ResponseLogps.summed(model, manager, allPrompts, responses).summed();
+        return ResponseLogps.summed(model, manager, allPrompts, responses, mode).summed();
     }
 
     private static NDArray floats(NDManager manager, double[] values) {

@@ -7,7 +7,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.stepdpo.model.Autograd;
+import org.stepdpo.model.Mode;
 import org.stepdpo.model.DecoderLM;
 import org.stepdpo.spark.ExecutorModels;
 import org.stepdpo.spark.TaskThreads;
@@ -65,8 +65,7 @@ public final class ReferenceScorer implements FlatMapFunction<Iterator<Reference
         int[][] rejected = batch.stream().map(Request::rejected).toArray(int[][]::new);
         float[] logps;
         try (NDManager m = lm.manager().newSubManager()) {
-            logps = Autograd.notRecording(() -> PreferenceObjective.pairLogps(lm, m, prompts, chosen, rejected)
-                    .toFloatArray());
+            logps = PreferenceObjective.pairLogps(lm, m, prompts, chosen, rejected, Mode.INFER).toFloatArray();
         }
         List<Scored> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

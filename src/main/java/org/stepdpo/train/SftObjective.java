@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 import org.stepdpo.model.Autograd;
 import org.stepdpo.model.DecoderLM;
+import org.stepdpo.model.Mode;
 import org.stepdpo.model.ResponseLogps;
 
 /**
@@ -40,7 +41,7 @@ public record SftObjective() implements TrainObjective<EncodedExample> {
             responses[i] = micro.get(i).response();
         }
         return Autograd.recording(() -> {
-            ResponseLogps.Result r = ResponseLogps.summed(model, manager, prompts, responses);
+            ResponseLogps.Result r = ResponseLogps.summed(model, manager, prompts, responses, Mode.TRAIN);
             NDArray nll = r.summed().sum().neg();
             Autograd.backward(nll.div(denominator));
             long tokens = 0;

@@ -34,18 +34,18 @@ class DecoderConsistencyTest {
     void incrementalDecodingWithTheCacheMatchesAFullForwardPass() {
         try (NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache(5)) { // small: the cache must grow
             Batch full = Batch.leftPadded(m, new int[][] {SEQ}, 0);
-            float[] expected = model.forward(full.ids(), full.positions(), full.mask(), null).toFloatArray();
+            float[] expected = model.forward(full.ids(), full.positions(), full.mask(), null, Mode.TRAIN).toFloatArray();
             int vocab = model.config().vocabSize();
             // prefill 4 tokens, then one token at a time
             int prefill = 4;
             Batch first = Batch.leftPadded(m, new int[][] {java.util.Arrays.copyOf(SEQ, prefill)}, 0);
             float[] got = new float[SEQ.length * vocab];
-            System.arraycopy(model.forward(first.ids(), first.positions(), first.mask(), cache).toFloatArray(), 0,
+            System.arraycopy(model.forward(first.ids(), first.positions(), first.mask(), cache, Mode.TRAIN).toFloatArray(), 0,
                     got, 0, prefill * vocab);
             for (int i = prefill; i < SEQ.length; i++) {
                 Shape one = new Shape(1, 1);
                 NDArray logits = model.forward(m.create(new long[] {SEQ[i]}, one), m.create(new long[] {i}, one),
-                        m.ones(one), cache);
+                        m.ones(one), cache, Mode.TRAIN);
                 System.arraycopy(logits.toFloatArray(), 0, got, i * vocab, vocab);
             }
             assertEquals(SEQ.length, cache.length());
@@ -58,11 +58,11 @@ class DecoderConsistencyTest {
         int[][] rows = {SEQ, {8, 9, 10}, {300, 1, 77, 76, 75, 2}};
         try (NDManager m = model.manager().newSubManager()) {
             Batch batch = Batch.leftPadded(m, rows, 0);
-            NDArray together = rowLogProbs(model.forward(batch.ids(), batch.positions(), batch.mask(), null),
+            NDArray together = rowLogProbs(model.forward(batch.ids(), batch.positions(), batch.mask(), null, Mode.TRAIN),
                     batch.ids(), batch.mask());
             for (int r = 0; r < rows.length; r++) {
                 Batch alone = Batch.leftPadded(m, new int[][] {rows[r]}, 0);
-                float[] expected = rowLogProbs(model.forward(alone.ids(), alone.positions(), alone.mask(), null),
+                float[] expected = rowLogProbs(model.forward(alone.ids(), alone.positions(), alone.mask(), null, Mode.TRAIN),
                         alone.ids(), alone.mask()).toFloatArray();
                 long pad = batch.width() - rows[r].length;
                 float[] got = together.get(new NDIndex("{}, {}:", r, pad)).toFloatArray();
@@ -122,7 +122,7 @@ class DecoderConsistencyTest {
             for (int i = 0; i < 1000; i++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    checksum += model.forward(batch.ids(), batch.positions(), batch.mask(), null)
+                    checksum += model.forward(batch.ids(), batch.positions(), batch.mask(), null, Mode.INFER)
                             .get(new NDIndex("0, -1, 0")).getFloat();
                 }
             }

@@ -25,7 +25,7 @@ class DecoderLMTest {
             for (JsonNode seq : ref.get("sequences")) {
                 int[] ids = Fixtures.ints(seq.get("input_ids"));
                 Batch batch = Batch.leftPadded(m, new int[][] {ids}, 0);
-                NDArray logits = model.forward(batch.ids(), batch.positions(), batch.mask(), null);
+                NDArray logits = model.forward(batch.ids(), batch.positions(), batch.mask(), null, Mode.TRAIN);
                 // log p(token i | tokens < i) for i >= 1
                 long t = ids.length;
                 NDArray targets = batch.ids().get(new NDIndex(":, 1:"));

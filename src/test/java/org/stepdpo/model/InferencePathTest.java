@@ -52,11 +52,11 @@ class InferencePathTest {
                 NDManager m = model.manager().newSubManager()) {
             for (int[] shape : new int[][] {{1, 5}, {2, 6}, {3, 20}, {5, 16}}) {
                 Batch b = Batch.leftPadded(m, rows(shape[0], shape[1], 300, shape[1]), 0);
-                float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
-                float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
+                float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.TRAIN));
+                float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.INFER));
                 DecoderLMTest.assertClose(plain, fast, 1e-5, name + " " + shape[0] + "x" + shape[1]);
                 float[] last = withGradMode(false, () -> model.lastLogits(b.ids(), b.positions(), b.mask(), null));
-                float[] lastPlain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null)
+                float[] lastPlain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.TRAIN)
                         .get(new NDIndex(":, -1, :")));
                 DecoderLMTest.assertClose(lastPlain, last, 1e-5, name + " last logits");
             }
@@ -70,8 +70,8 @@ class InferencePathTest {
         try (DecoderLM model = DecoderLM.create(c, RandomModel.weights(3), Device.cpu(), DataType.FLOAT32);
                 NDManager m = model.manager().newSubManager()) {
             Batch b = Batch.leftPadded(m, rows(3, 120, 64, 5), 0);
-            float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
-            float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
+            float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.TRAIN));
+            float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.INFER));
             DecoderLMTest.assertClose(plain, fast, 1e-5, "chunked MLP");
         }
     }
@@ -87,7 +87,7 @@ class InferencePathTest {
                 NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache(6)) {
             int width = seqs[0].length;
             Batch full = Batch.leftPadded(m, seqs, 0);
-            NDArray expected = model.forward(full.ids(), full.positions(), full.mask(), null); // [B, T, V]
+            NDArray expected = model.forward(full.ids(), full.positions(), full.mask(), null, Mode.TRAIN); // [B, T, V]
             int[][] heads = new int[batch][];
             for (int r = 0; r < batch; r++) {
                 heads[r] = java.util.Arrays.copyOf(seqs[r], seqs[r].length - (width - prefill));
@@ -121,8 +121,8 @@ class InferencePathTest {
                 NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache(16)) {
             int[][] seqs = rows(3, 12, 64, 8);
             Batch b = Batch.leftPadded(m, seqs, 0);
-            float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
-            float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
+            float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.TRAIN));
+            float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.INFER));
             DecoderLMTest.assertClose(plain, fast, 1e-5, "head_dim 16");
             // and through the cache: all but the last token, then the last one alone
             int[][] heads = new int[seqs.length][];
@@ -139,7 +139,7 @@ class InferencePathTest {
                 model.lastLogits(first.ids(), first.positions(), first.mask(), cache);
                 return model.lastLogits(m.create(ids, one), m.create(pos, one), m.ones(one), cache);
             });
-            float[] expected = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null)
+            float[] expected = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.TRAIN)
                     .get(new NDIndex(":, -1, :")));
             DecoderLMTest.assertClose(expected, step, 1e-5, "head_dim 16, cached step");
         }
@@ -174,7 +174,7 @@ class InferencePathTest {
             }
             List<Generator.Result> results = Generator.generate(model, requests, 0, Generator.Options.greedy(1, Set.of()));
             Batch b = Batch.leftPadded(m, prompts, 0);
-            float[] last = model.forward(b.ids(), b.positions(), b.mask(), null).get(new NDIndex(":, -1, :"))
+            float[] last = model.forward(b.ids(), b.positions(), b.mask(), null, Mode.TRAIN).get(new NDIndex(":, -1, :"))
                     .toFloatArray();
             int vocab = model.config().vocabSize();
             for (int r = 0; r < prompts.length; r++) {
@@ -188,13 +188,13 @@ class InferencePathTest {
         try (DecoderLM model = DecoderLM.load(Fixtures.model("qwen2-tiny"), Device.cpu(), DataType.FLOAT32);
                 NDManager m = model.manager().newSubManager()) {
             Batch b = Batch.leftPadded(m, rows(2, 6, 300, 4), 0);
-            float[] before = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
+            float[] before = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.INFER));
             // as an optimizer step would: in place, on the HF-named tensors
             model.weights().byName().get("model.layers.0.self_attn.k_proj.weight").muli(0.5);
             model.weights().byName().get("model.layers.1.self_attn.v_proj.bias").addi(0.25);
             model.weights().byName().get("model.layers.1.mlp.up_proj.weight").muli(-1);
-            float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
-            float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null));
+            float[] plain = withGradMode(true, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.TRAIN));
+            float[] fast = withGradMode(false, () -> model.forward(b.ids(), b.positions(), b.mask(), null, Mode.INFER));
             DecoderLMTest.assertClose(plain, fast, 1e-5, "after the update");
             double change = 0;
             for (int i = 0; i < before.length; i++) {

@@ -55,7 +55,7 @@ class BuildPairsStageTest {
                 Locate.Search.BINARY, true, 5);
         Sampling.Settings sampling = new Sampling.Settings(16, 160, 0.8, 0.95, 0);
         return new PairsConfig(List.of(data.toString()), out.toString(), MODEL, "float32", judge, pairs, sampling,
-                limit, partitions, false, resume);
+                limit, partitions, false, resume, PairsConfig.DEFAULT_CONCURRENT_PROBLEMS);
     }
 
     private static List<JsonNode> pairs(Path out) throws Exception {
@@ -132,7 +132,7 @@ class BuildPairsStageTest {
         assertTrue(e.getMessage().contains("--locate"), e.getMessage());
         PairsConfig bad = new PairsConfig(List.of(data.toString()), dir.resolve("o").toString(), dir.toString(),
                 "float32", null, config(dir, Locate.VERIFIER, 1).pairs(), config(dir, Locate.VERIFIER, 1).sampling(),
-                0, 1, false, false);
+                0, 1, false, false, 1);
         e = assertThrows(IllegalArgumentException.class, () -> BuildPairsStage.run(SharedSpark.get(), bad));
         assertTrue(e.getMessage().contains("--model") && e.getMessage().contains("config.json"), e.getMessage());
         // a judge: required by --locate judge, refused otherwise, and one whose vocabulary cannot say its verdicts

@@ -17,6 +17,7 @@ import org.stepdpo.model.Autograd;
 import org.stepdpo.model.DecoderLM;
 import org.stepdpo.model.Fixtures;
 import org.stepdpo.model.ResponseLogps;
+import org.stepdpo.model.Mode;
 
 /**
  * The Step-DPO and SFT objectives against the fixtures' independent fp32 reference: per-pair
@@ -51,7 +52,7 @@ class ReferenceGradientsTest {
             // per pair, through the extraction alone
             int[][] prompts = pairs.stream().map(PreferenceExample::prompt).toArray(int[][]::new);
             int[][] chosen = pairs.stream().map(PreferenceExample::chosen).toArray(int[][]::new);
-            float[] logps = Autograd.notRecording(() -> ResponseLogps.summed(model, m, prompts, chosen).summed())
+            float[] logps = Autograd.notRecording(() -> ResponseLogps.summed(model, m, prompts, chosen, Mode.INFER).summed())
                     .toFloatArray();
             for (int i = 0; i < n; i++) {
                 assertEquals(ref.get("policy_chosen_logps").get(i).asDouble(), logps[i], 1e-4, "pair " + i);
