@@ -39,8 +39,8 @@ public final class Sampling {
          * The engine's batching for a model of {@code context} positions: {@code batchSize} rows,
          * shared prefills, slot refill and the KV cache budget.
          */
-        public org.stepdpo.model.Generator.Batching batching(int context) {
-            return org.stepdpo.model.Generator.Batching.continuous(batchSize,
+        public Generator.Batching batching(int context) {
+            return Generator.Batching.continuous(batchSize,
                     kvCacheTokens > 0 ? kvCacheTokens : (long) batchSize * context);
         }
 

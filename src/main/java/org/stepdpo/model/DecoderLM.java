@@ -118,7 +118,7 @@ public final class DecoderLM implements AutoCloseable {
      * @return FP32 logits [B, T, vocab]
      */
     public NDArray forward(NDArray ids, NDArray positions, NDArray mask, KvCache cache, Mode mode) {
-        return mode.run(() -> logits(hidden(ids, positions, mask, cache, mode), mode));
+        return mode.run(() -> headLogits(normedHidden(ids, positions, mask, cache, mode), mode));
     }
 
     /**
@@ -133,16 +133,19 @@ public final class DecoderLM implements AutoCloseable {
             NDArray rows = blocks(ids, positions, mask, cache, Mode.INFER); // [B*T, H]
             NDArray last = t == 1 ? rows
                     : rows.reshape(b, t, config.hiddenSize()).get(new NDIndex().addAllDim().addIndices(t - 1));
-            return logits(rmsNorm(last, weights.finalNorm, true), Mode.INFER); // [B, vocab]
+            return headLogits(rmsNorm(last, weights.finalNorm, true), Mode.INFER); // [B, vocab]
         });
     }
 
     /** The final hidden states [B, T, hidden] (after the last norm). */
     public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache, Mode mode) {
-        return mode.run(() -> {
-            NDArray rows = rmsNorm(blocks(ids, positions, mask, cache, mode), weights.finalNorm, mode == Mode.INFER);
-            return rows.reshape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize());
-        });
+        return mode.run(() -> normedHidden(ids, positions, mask, cache, mode));
+    }
+
+    /** {@link #hidden} in the caller's grad mode. */
+    private NDArray normedHidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache, Mode mode) {
+        NDArray rows = rmsNorm(blocks(ids, positions, mask, cache, mode), weights.finalNorm, mode == Mode.INFER);
+        return rows.reshape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize());
     }
 
     /** LM-head logits in FP32 for hidden states [..., H]. */
@@ -150,6 +153,7 @@ public final class DecoderLM implements AutoCloseable {
         return mode.run(() -> headLogits(hidden, mode));
     }
 
+    /** {@link #logits} in the caller's grad mode. */
     private NDArray headLogits(NDArray hidden, Mode mode) {
         NDArray logits;
         if (mode == Mode.TRAIN || hidden.getShape().dimension() != 2) {

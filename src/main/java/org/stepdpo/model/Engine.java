@@ -133,7 +133,7 @@ final class Engine {
         final List<Integer> tokens = new ArrayList<>();
         Sampler sampler;
         int limit;
-        int reserved;
+        long reserved;
         /** Tokens of this row in the cache. */
         int cached;
 
@@ -238,7 +238,7 @@ final class Engine {
         }
         if (cache == null) {
             cache = model.newCache(reserved);
-            cache.allocateLike(prefilled.get(key(joining.get(0))).batch().cache, joining.size());
+            cache.allocateLike(prefilled.get(key(joining.get(0))).batch().cache, joining.size(), longest);
             for (int a = 0; a < joining.size(); a++) {
                 slots.add(new Slot());
             }
@@ -254,9 +254,9 @@ final class Engine {
                     slots.add(new Slot());
                 }
             }
-        }
-        if (longest > cache.length()) {
-            cache.shiftColumns(longest - cache.length());
+            if (longest > cache.length()) {
+                cache.shiftColumns(longest - cache.length());
+            }
         }
         int row = 0;
         try (NDScope scope = new NDScope()) {
@@ -272,7 +272,7 @@ final class Engine {
                 s.tokens.clear();
                 s.sampler = new Sampler(options.temperature(), options.topP(), options.topK(), requests.get(i).seed());
                 s.limit = limit(i);
-                s.reserved = p.length() + s.limit;
+                s.reserved = reservation(i);
                 s.cached = p.length();
                 cache.copyRow(row, p.batch().cache, p.row(), p.length());
                 int first = options.temperature() == 0 ? p.greedy() : s.sampler.next(p.probs(), 0, vocab);

@@ -149,12 +149,12 @@ public final class Generator {
      */
     static List<Result> generate(DecoderLM model, List<Request> requests, int padId, Options options,
             Batching batching, Runnable afterPrefill) {
-        return run(model, requests, padId, options, batching, afterPrefill).results();
+        return run(model, requests, padId, options, batching, afterPrefill, (request, result) -> { }).results();
     }
 
     /** As {@link #generate(DecoderLM, List, int, Options, Batching)}, with what the run cost. */
     public static Outcome run(DecoderLM model, List<Request> requests, int padId, Options options, Batching batching) {
-        return run(model, requests, padId, options, batching, () -> { });
+        return run(model, requests, padId, options, batching, (request, result) -> { });
     }
 
     /**
@@ -164,11 +164,6 @@ public final class Generator {
     public static Outcome run(DecoderLM model, List<Request> requests, int padId, Options options, Batching batching,
             Listener listener) {
         return run(model, requests, padId, options, batching, () -> { }, listener);
-    }
-
-    private static Outcome run(DecoderLM model, List<Request> requests, int padId, Options options,
-            Batching batching, Runnable afterPrefill) {
-        return run(model, requests, padId, options, batching, afterPrefill, (request, result) -> { });
     }
 
     private static Outcome run(DecoderLM model, List<Request> requests, int padId, Options options,

@@ -87,8 +87,12 @@ public final class KvCache implements AutoCloseable {
         return mask != null && keys.length > 0 && keys[0] != null;
     }
 
-    /** Creates empty storage for {@code rows} rows, each layer shaped like {@code like}'s but for its rows. */
-    void allocateLike(KvCache like, long rows) {
+    /**
+     * Creates storage for {@code rows} rows, each layer shaped like {@code like}'s but for its rows,
+     * holding {@code length} columns of padding (so rows copied in can end there).
+     */
+    void allocateLike(KvCache like, long rows, long length) {
+        capacity = Math.max(capacity, length + 1);
         for (int i = 0; i < keys.length; i++) {
             long[] shape = like.keys[i].getShape().getShape();
             shape[0] = rows;
@@ -97,7 +101,7 @@ public final class KvCache implements AutoCloseable {
             values[i] = own(manager.zeros(new Shape(shape), like.values[i].getDataType(), like.values[i].getDevice()));
         }
         mask = own(manager.zeros(new Shape(rows, capacity), like.mask.getDataType(), like.mask.getDevice()));
-        length = 0;
+        this.length = length;
     }
 
     /** Adds {@code n} empty rows (all padding) after the existing ones. */

@@ -62,7 +62,6 @@ public final class BuildPairs implements FlatMapFunction<Iterator<Problem>, Inte
         TaskThreads.forTask();
         LanguageModel lm = ExecutorModels.acquire(model);
         StepJudge stepJudge = judge == null ? null : new StepJudge(ExecutorModels.acquire(judge), sampling.batchSize());
-        Sampling direct = new Sampling(lm, sampling);
         TaskContext task = TaskContext.get();
         Configuration hadoop = CompletionLog.taskHadoop();
         GenerationQueue queue = new GenerationQueue();
@@ -73,11 +72,14 @@ public final class BuildPairs implements FlatMapFunction<Iterator<Problem>, Inte
         Integer[] counts = new Integer[todo.size()];
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> workers = new ArrayList<>();
+        List<Sampling> samplers = new ArrayList<>();
         for (int w = 0; w < threads; w++) {
+            Sampling sampler = new Sampling(lm, sampling, queue); // a thread's problems run one after another
+            samplers.add(sampler);
+            PairBuilder builder = new PairBuilder(pairs, sampler, stepJudge);
             Thread t = new Thread(() -> {
                 try {
                     for (int i = next.getAndIncrement(); i < todo.size() && failures.isEmpty(); i = next.getAndIncrement()) {
-                        PairBuilder builder = new PairBuilder(pairs, new Sampling(lm, sampling, queue), stepJudge);
                         PairOutcome outcome = builder.build(todo.get(i));
                         counts[i] = outcome.pairs().size();
                         saver.add(outcome.toJson());
@@ -95,7 +97,7 @@ public final class BuildPairs implements FlatMapFunction<Iterator<Problem>, Inte
             t.start();
         }
         try {
-            Generator.serve(lm.decoder(), direct.padId(), direct.options(),
+            Generator.serve(lm.decoder(), samplers.get(0).padId(), samplers.get(0).options(),
                     sampling.batching(lm.decoder().config().maxPositions()), queue, queue);
         } catch (Throwable e) {
             queue.fail(e);
