@@ -26,6 +26,7 @@ import org.stepdpo.generate.GenerateCompletions;
 import org.stepdpo.generate.LanguageModel;
 import org.stepdpo.generate.Problem;
 import org.stepdpo.generate.ProblemParser;
+import org.stepdpo.plot.RunPlots;
 import org.stepdpo.spark.Outputs;
 import org.stepdpo.spark.Rejection;
 import org.stepdpo.spark.SourceLine;
@@ -161,6 +162,8 @@ public final class EvalStage {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+        RunPlots.drawQuietly(RunPlots.EVAL, () -> RunPlots.eval(JSON.valueToTree(json), out),
+                png -> Outputs.writeBytes(spark, Outputs.child(out, RunPlots.EVAL), png));
         LOG.info("scored {} samples ({} correct, {} rejected rows) in {} s into {}", summary.overall().n(),
                 summary.overall().correct(), summary.rejectedCount(), String.format("%.1f", seconds(started)), out);
         return summary;

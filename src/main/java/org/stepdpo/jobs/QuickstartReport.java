@@ -10,6 +10,8 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import org.stepdpo.plot.RunPlots;
+import org.stepdpo.train.RunFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,12 +63,15 @@ public final class QuickstartReport implements Callable<Integer> {
         phases.put("eval_after", total(after));
         Files.writeString(run.resolve("report.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report)
                 + "\n");
+        Path png = run.resolve(RunPlots.QUICKSTART);
+        RunPlots.drawQuietly(RunPlots.QUICKSTART, () -> RunPlots.quickstart(report, run.toString()),
+                bytes -> RunFiles.writeBytesAtomically(png, bytes));
         System.out.print(table(before, after));
         System.out.printf("problems fixed: %d, broken: %d%n", flips[0], flips[1]);
         System.out.printf("pairs: %d from %d problems (%d wrong samples); %d training steps; %.0f s in all%n",
                 report.get("pairs").asLong(), report.get("pair_problems").asLong(),
                 report.get("wrong_samples").asLong(), report.get("train_steps").asLong(), seconds);
-        System.out.println("report: " + run.resolve("report.json"));
+        System.out.println("report: " + run.resolve("report.json") + (Files.isRegularFile(png) ? ", " + png : ""));
         return 0;
     }
 

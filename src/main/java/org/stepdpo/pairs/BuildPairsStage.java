@@ -27,6 +27,7 @@ import org.stepdpo.generate.LanguageModel;
 import org.stepdpo.generate.Problem;
 import org.stepdpo.generate.ProblemParser;
 import org.stepdpo.model.text.HfTokenizer;
+import org.stepdpo.plot.RunPlots;
 import org.stepdpo.spark.Outputs;
 import org.stepdpo.spark.Rejection;
 import org.stepdpo.spark.TextLines;
@@ -154,6 +155,8 @@ public final class BuildPairsStage {
             timing.put("total_s", seconds(started));
             json.put("timing", timing);
             Outputs.writeText(spark, Outputs.child(out, STATS), JSON.writeValueAsString(json) + "\n");
+            RunPlots.drawQuietly(RunPlots.PAIRS, () -> RunPlots.pairs(JSON.valueToTree(json), out),
+                    png -> Outputs.writeBytes(spark, Outputs.child(out, RunPlots.PAIRS), png));
             LOG.info("wrote {} pairs from {} problems into {}", json.get("pairs"), json.get("problems"), out);
             return json;
         } catch (JsonProcessingException e) {

@@ -106,11 +106,16 @@ public final class Outputs {
 
     /** Writes a small text file (a summary, a config) in one piece. */
     public static void writeText(SparkSession spark, String file, String content) {
+        writeBytes(spark, file, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes a small file (a summary, a plot) in one piece. */
+    public static void writeBytes(SparkSession spark, String file, byte[] content) {
         Path target = new Path(file);
         try {
             FileSystem fs = target.getFileSystem(hadoop(spark));
             try (OutputStream os = fs.create(target, true)) {
-                os.write(content.getBytes(StandardCharsets.UTF_8));
+                os.write(content);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);

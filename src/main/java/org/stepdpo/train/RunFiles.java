@@ -98,9 +98,19 @@ public final class RunFiles {
     /** Writes a pretty JSON file through a temporary file and a rename. */
     public static void writeJsonAtomically(Path file, Object value) {
         try {
+            writeBytesAtomically(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsBytes(value));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** Writes a file through a temporary file and a rename. */
+    public static void writeBytesAtomically(Path file, byte[] content) {
+        try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), value);
+            Files.write(tmp, content);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);

@@ -2,6 +2,7 @@ package org.stepdpo.train;
 
 import static org.apache.spark.sql.functions.col;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.stepdpo.model.HfConfig;
+import org.stepdpo.plot.RunPlots;
 import org.stepdpo.spark.LocalPaths;
 import org.stepdpo.spark.Outputs;
 import org.stepdpo.spark.Rejection;
@@ -89,6 +91,12 @@ public final class TrainStage {
         timing.put("total_s", seconds(t0));
         summary.put("timing", timing);
         RunFiles.writeJsonAtomically(out.resolve(SUMMARY), summary);
+        List<JsonNode> metrics = new RunFiles(out).readMetrics();
+        if (!metrics.isEmpty()) {
+            RunPlots.drawQuietly(RunPlots.TRAIN, () -> RunPlots.train(metrics,
+                    config.preference() ? "TrainStepDpoJob" : "SftJob", config.out()),
+                    png -> RunFiles.writeBytesAtomically(out.resolve(RunPlots.TRAIN), png));
+        }
         LOG.info("Trained {} steps on {} examples with {} workers in {} s; model in {}", summary.get("steps"),
                 summary.get("examples"), config.workers(), String.format("%.1f", seconds(t0)), out);
         return summary;

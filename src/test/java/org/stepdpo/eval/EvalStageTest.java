@@ -3,6 +3,7 @@ package org.stepdpo.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.stepdpo.plot.PlotAssertions.assertPlot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -78,6 +79,7 @@ class EvalStageTest {
         assertEquals(2, s.get("by_dataset").get("A").get("correct").asInt());
         assertEquals(3, s.get("by_dataset").get("B").get("n").asInt());
         assertEquals(1.0 / 3, s.get("by_dataset").get("B").get("accuracy").asDouble(), 1e-12);
+        assertPlot(out.resolve("summary.png"), 1); // accuracy by dataset (the rows have no type or level)
         assertEquals(4, s.get("by_type").get("Algebra").get("n").asInt());
         assertEquals("output", s.get("config").get("completion_field").asText());
 

@@ -3,6 +3,7 @@ package org.stepdpo.pairs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.stepdpo.plot.PlotAssertions.assertPlot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -76,6 +77,7 @@ class BuildPairsStageTest {
         List<JsonNode> pairs = pairs(out);
         assertEquals(stats.get("pairs"), (long) pairs.size());
         assertTrue(pairs.size() >= 5, "pairs: " + pairs.size());
+        assertPlot(out.resolve("stats.png"), 2); // first wrong steps; samples to pairs
         PairParser parser = new PairParser(Objective.STEP_DPO);
         for (int i = 0; i < pairs.size(); i++) {
             JsonNode p = pairs.get(i);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.stepdpo.plot.PlotAssertions.assertPlot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -103,6 +104,7 @@ class TrainStageTest {
     void trainingMovesEveryParameterAndRaisesRewardAccuracy() {
         Path out = tmp.resolve("moves");
         TrainStage.run(SharedSpark.get(), config(out, pairs(), 1, 4, 1, 6, 1e-3, 0, false, false));
+        assertPlot(out.resolve("metrics.png"), 6); // loss, margin, accuracy, log-probs, lr, grad norm
         Map<String, float[]> before = Fixtures.weights(Fixtures.model("llama-tiny"));
         Map<String, float[]> after = Fixtures.weights(out);
         for (String name : before.keySet()) {
@@ -227,6 +229,7 @@ class TrainStageTest {
         assertEquals(0.0, m.get(0).get("lr").asDouble(), "warm-up starts at 0 as HF's scheduler does");
         assertTrue(m.get(2).get("loss").asDouble() < m.get(0).get("loss").asDouble(), "loss fell: " + m);
         assertFalse(equal(Fixtures.weights(out), Fixtures.weights(Fixtures.model("llama-tiny"))));
+        assertPlot(out.resolve("metrics.png"), 3); // what SFT records: loss, lr, grad norm
     }
 
 
