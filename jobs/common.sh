@@ -4,6 +4,11 @@
 STEPDPO_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STEPDPO_JAR="$STEPDPO_HOME/target/stepdpo.jar"
 STEPDPO_LIB="$STEPDPO_HOME/target/lib"
+# Where a Spark distribution is installed and the Maven runtime classpath is not (the Docker image),
+# Spark's own jars are the classpath of the small tools that run outside spark-submit.
+if [ ! -d "$STEPDPO_LIB" ] && [ -n "${SPARK_HOME:-}" ] && [ -d "$SPARK_HOME/jars" ]; then
+  STEPDPO_LIB="$SPARK_HOME/jars"
+fi
 
 # DJL must never call out at start-up (engine, tokenizers): every process we start inherits these.
 export DJL_OFFLINE=true
