@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.stepdpo.pairs.StepFormat;
 import org.stepdpo.synthetic.StepVerifier;
 import org.stepdpo.synthetic.StepVerifier.Verdict;
 import picocli.CommandLine.Command;
@@ -44,6 +45,11 @@ final class SynthVerify implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write each verdict as a JSONL row.")
     Path out;
 
+    @Option(names = "--processbench", paramLabel = "FILE",
+            description = "Write each solution with steps as a labelled row in ProcessBench's format (id, subset, "
+                    + "problem, steps, label = 0-based first wrong step or -1, dataset, reference), for LocateBenchJob.")
+    Path processbench;
+
     @Override
     public Integer call() throws IOException {
         Map<String, JsonNode> problems = new HashMap<>();
@@ -64,6 +70,7 @@ final class SynthVerify implements Callable<Integer> {
         Map<String, Integer> kinds = new TreeMap<>();
         Map<String, int[]> byLevel = new TreeMap<>();
         StringBuilder verdicts = new StringBuilder();
+        StringBuilder labelled = new StringBuilder();
         try (BufferedReader in = Files.newBufferedReader(source, StandardCharsets.UTF_8)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.isBlank()) {
@@ -91,6 +98,12 @@ final class SynthVerify implements Callable<Integer> {
                     graded++;
                     agree += row.get("correct").asBoolean() == v.correct() ? 1 : 0;
                 }
+                if (processbench != null) {
+                    ObjectNode labelledRow = labelled(row.path("idx").asText(), problem, row.path(solutionField).asText(), v);
+                    if (labelledRow != null) {
+                        labelled.append(labelledRow).append('\n');
+                    }
+                }
                 if (out != null) {
                     ObjectNode o = JSON.createObjectNode();
                     o.put("idx", row.path("idx").asText());
@@ -106,6 +119,9 @@ final class SynthVerify implements Callable<Integer> {
         }
         if (out != null) {
             Files.writeString(out, verdicts.toString(), StandardCharsets.UTF_8);
+        }
+        if (processbench != null) {
+            Files.writeString(processbench, labelled.toString(), StandardCharsets.UTF_8);
         }
         ObjectNode summary = JSON.createObjectNode();
         summary.put("n", n);
@@ -123,5 +139,28 @@ final class SynthVerify implements Callable<Integer> {
         }
         System.out.println(summary);
         return 0;
+    }
+
+    /**
+     * The solution as a labelled row: its steps cut at their {@code Step k:} labels (the final answer
+     * stays in the last step) and the verifier's first wrong step, 0-based; null without steps.
+     */
+    static ObjectNode labelled(String idx, JsonNode problem, String solution, Verdict v) {
+        StepFormat.Steps steps = StepFormat.steps(solution);
+        if (steps.count() == 0) {
+            return null;
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", idx);
+        o.put("subset", "synthetic");
+        o.put("problem", problem.path("instruction").asText());
+        var list = o.putArray("steps");
+        for (int k = 1; k <= steps.count(); k++) {
+            list.add(steps.through(k).substring(steps.labelStarts()[k - 1]).strip());
+        }
+        o.put("label", v.correct() ? -1 : Math.min(v.firstWrong(), steps.count()) - 1);
+        o.put("dataset", "synthetic");
+        o.put("reference", problem.path("output").asText());
+        return o;
     }
 }

@@ -34,6 +34,11 @@ class ReadmeOptionsTest {
         assertSynopsisMatches("TrainStepDpoJob", new TrainStepDpoJob());
     }
 
+    @Test
+    void locateBenchJob() throws IOException {
+        assertSynopsisMatches("LocateBenchJob", new LocateBenchJob());
+    }
+
     private static void assertSynopsisMatches(String job, Object command) throws IOException {
         Set<String> defined = new TreeSet<>();
         for (OptionSpec option : new CommandLine(command).getCommandSpec().options()) {
@@ -59,7 +64,7 @@ class ReadmeOptionsTest {
     /** The first code block after the heading {@code ## JOB}. */
     private static String synopsis(String job) throws IOException {
         String readme = Files.readString(README);
-        Matcher section = Pattern.compile("(?m)^## " + job + "\\s*$").matcher(readme);
+        Matcher section = Pattern.compile("(?m)^## " + job + "(:.*)?$").matcher(readme);
         assertTrue(section.find(), "README.md has no section '## " + job + "'");
         int open = readme.indexOf("```", section.end());
         int close = readme.indexOf("```", open + 3);
