@@ -58,27 +58,33 @@ public final class RunFiles {
 
     /** The complete checkpoint with the most steps (the final model folder included), if any. */
     public Optional<Path> latestCheckpoint() {
+        java.util.NavigableMap<Integer, Path> all = completeCheckpoints();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.lastEntry().getValue());
+    }
+
+    /** The complete checkpoint after {@code step} steps (the final model folder included), if any. */
+    public Optional<Path> completeCheckpoint(int step) {
+        return Optional.ofNullable(completeCheckpoints().get(step));
+    }
+
+    /** The complete checkpoints by step; where two hold one step, the final model folder. */
+    private java.util.NavigableMap<Integer, Path> completeCheckpoints() {
         List<Path> candidates = new ArrayList<>();
         if (Files.isDirectory(checkpoints())) {
             try (Stream<Path> dirs = Files.list(checkpoints())) {
-                dirs.filter(d -> STEP_DIR.matcher(d.getFileName().toString()).matches()).forEach(candidates::add);
+                dirs.filter(d -> STEP_DIR.matcher(d.getFileName().toString()).matches()).sorted().forEach(candidates::add);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list " + checkpoints(), e);
             }
         }
         candidates.add(out);
-        Path best = null;
-        int bestStep = -1;
+        java.util.NavigableMap<Integer, Path> byStep = new java.util.TreeMap<>();
         for (Path dir : candidates) {
             if (Files.isRegularFile(dir.resolve(STATE))) {
-                int step = readState(dir).get("step").asInt();
-                if (step > bestStep) {
-                    bestStep = step;
-                    best = dir;
-                }
+                byStep.put(readState(dir).get("step").asInt(), dir);
             }
         }
-        return Optional.ofNullable(best);
+        return byStep;
     }
 
     /** Parses {@code trainer_state.json} of a checkpoint folder. */

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.stepdpo.model.Autograd;
@@ -64,11 +63,14 @@ public final class Trainer<T> {
         Path source = LocalPaths.of(config.model());
         Path start = source;
         int firstStep = 0;
-        Optional<Path> latest = resume ? files.latestCheckpoint() : Optional.empty();
-        if (latest.isPresent()) {
-            start = latest.get();
-            firstStep = RunFiles.readState(start).get("step").asInt();
-            LOG.info("Worker {} resumes from {} after step {}", rank, start, firstStep);
+        if (resume) {
+            int agreed = agreedResumeStep(exchange, files);
+            firstStep = agreed;
+            if (agreed > 0) {
+                start = files.completeCheckpoint(agreed).orElseThrow(() -> new IllegalStateException(
+                        "worker " + rank + ": the checkpoint after step " + agreed + " is gone from " + files.out()));
+                LOG.info("Worker {} resumes from {} after step {}", rank, start, firstStep);
+            }
         }
         int total = plan.totalSteps();
         LrSchedule schedule = LrSchedule.of(config.optim().scheduler(), config.optim().lr(), total,
@@ -139,6 +141,30 @@ public final class Trainer<T> {
             }
         }
         return new Report(rank, firstStep, total, (System.nanoTime() - begin) / 1e9, exchangeSeconds, tokens);
+    }
+
+    /**
+     * The step all workers resume after: the smallest of the latest complete checkpoints that each
+     * sees (0 for none). A worker of a failed attempt may still be finishing a checkpoint while the
+     * new attempt's workers look, so they may see different latest ones; each sees every checkpoint
+     * up to its own, which makes the smallest one complete for all.
+     */
+    static int agreedResumeStep(GradientExchange exchange, RunFiles files) {
+        int mine = files.latestCheckpoint().map(dir -> RunFiles.readState(dir).get("step").asInt()).orElse(0);
+        if (exchange.size() == 1) {
+            return mine;
+        }
+        double[] steps = new double[exchange.size()];
+        steps[exchange.rank()] = mine;
+        int agreed = Integer.MAX_VALUE;
+        for (double s : exchange.sum(steps)) {
+            agreed = Math.min(agreed, (int) s);
+        }
+        if (agreed != mine) {
+            LOG.info("Worker {} sees a checkpoint after step {}, another worker only after step {}: all resume after {}",
+                    exchange.rank(), mine, agreed, agreed);
+        }
+        return agreed;
     }
 
     private String saveDtype() {

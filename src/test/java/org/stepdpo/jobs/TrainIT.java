@@ -128,7 +128,33 @@ class TrainIT {
         local.addAll(args(straight, "1e-3", "--workers", "2", "--per-device-batch", "1", "--max-steps", "40"));
         Launch.Result l = Launch.run(300, null, local.toArray(String[]::new));
         assertEquals(0, l.code(), l.both());
-        assertWeightsClose(Fixtures.weights(straight), Fixtures.weights(out), 0);
+        try {
+            assertWeightsClose(Fixtures.weights(straight), Fixtures.weights(out), 0);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + keepLogs(cluster, dir, "trainit-lost-executor"), e);
+        }
+    }
+
+    /**
+     * Copies the driver's and the executors' logs of a failed run to {@code target/NAME/} (the
+     * temporary folder goes when the test ends) and returns their resume and checkpoint lines.
+     */
+    private static String keepLogs(LocalCluster cluster, Path dir, String name) throws IOException {
+        Path keep = Files.createDirectories(Launch.ROOT.resolve("target").resolve(name));
+        List<Path> logs = new ArrayList<>(List.of(dir.resolve("driver.err")));
+        logs.addAll(cluster.executorLogs());
+        StringBuilder lines = new StringBuilder("logs kept in " + keep + ":\n");
+        for (int i = 0; i < logs.size(); i++) {
+            Path copy = keep.resolve(i + "-" + logs.get(i).getParent().getFileName() + "-" + logs.get(i).getFileName());
+            Files.copy(logs.get(i), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            for (String line : Files.readAllLines(logs.get(i))) {
+                if (line.contains("resumes from") || line.contains("Saved checkpoint") || line.contains("Lost executor")
+                        || line.contains("Resubmitting") || line.contains("stage attempt")) {
+                    lines.append(copy.getFileName()).append(": ").append(line).append('\n');
+                }
+            }
+        }
+        return lines.toString();
     }
 
     private static void assertWeightsClose(Map<String, float[]> a, Map<String, float[]> b, double tolerance) {
