@@ -25,6 +25,15 @@ public final class GradeLines {
 
     /** The graded object for one input line. */
     public static Graded grade(String line) {
+        return grade(line, false);
+    }
+
+    /**
+     * The graded object for one input line; {@code symmetric}: {@code gold} and {@code pred} are
+     * both texts to take the answers from ({@link Grader#gradeSymmetric}), each a whole solution or
+     * only an answer.
+     */
+    public static Graded grade(String line, boolean symmetric) {
         JsonNode node;
         try {
             node = JSON.readTree(line);
@@ -42,7 +51,16 @@ public final class GradeLines {
         JsonNode pred = row.get("pred");
         JsonNode completion = row.get("completion");
         Grade g;
-        if (pred != null && pred.isValueNode() && !pred.isNull()) {
+        if (symmetric) {
+            JsonNode text = pred != null && pred.isValueNode() && !pred.isNull() ? pred : completion;
+            if (text == null || !text.isValueNode() || text.isNull()) {
+                return error(row, "missing-field: 'pred' or 'completion' is required");
+            }
+            if (golds.size() != 1) {
+                return error(row, "invalid-field: with --symmetric 'gold' is one text");
+            }
+            g = Grader.gradeSymmetric(golds.get(0), text.asText());
+        } else if (pred != null && pred.isValueNode() && !pred.isNull()) {
             g = Grader.gradeAnswer(pred.asText(), golds);
         } else if (completion != null && completion.isTextual()) {
             g = Grader.gradeCompletion(completion.asText(), golds);

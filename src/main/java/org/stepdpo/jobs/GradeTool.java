@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.stepdpo.eval.GradeLines;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jobs/grade [FILE]}: grades JSON lines from a file or standard input, one object a line. */
@@ -18,6 +19,10 @@ import picocli.CommandLine.Parameters;
 public final class GradeTool implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "Input JSONL; standard input when absent.")
     Path file;
+
+    @Option(names = "--symmetric", description = "Read gold and pred alike, as Math-Verify does: each may be a whole "
+            + "solution or only an answer, and the answers are taken from both.")
+    boolean symmetric;
 
     @Override
     public Integer call() throws Exception {
@@ -33,7 +38,7 @@ public final class GradeTool implements Callable<Integer> {
                 if (line.isBlank()) {
                     continue;
                 }
-                GradeLines.Graded graded = GradeLines.grade(line);
+                GradeLines.Graded graded = GradeLines.grade(line, symmetric);
                 if (graded.error()) {
                     errors++;
                 }

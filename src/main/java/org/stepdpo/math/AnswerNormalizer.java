@@ -22,6 +22,21 @@ public final class AnswerNormalizer {
     private static final Pattern AND_LEADING = Pattern.compile("(^|,)\\s*(?:and|or)(?![A-Za-z])\\s*");
     private static final Pattern AND_INNER =
             Pattern.compile("(?<=[^A-Za-z\\\\])\\s+(?:and|or)\\s+(?=\\S)");
+    /**
+     * {@code \\frac} written with a doubled backslash, as in answers copied out of string literals
+     * (a matrix row break before a command, {@code \\\frac}, has three and is left alone).
+     */
+    private static final Pattern DOUBLED_BACKSLASH = Pattern.compile("(?<!\\\\)\\\\\\\\(?=(?:[dt]?frac|left|right|le|leq|ge|geq"
+            + "|lt|gt|neq|ne|pi|sqrt|cdot|times|infty|in|text|mathrm|boxed|pm|approx)(?![A-Za-z]))");
+    private static final Pattern NOT_EQUAL = Pattern.compile("!=|\\\\ne(?![A-Za-z])|\u2260");
+    /** Between two brackets, {@code (11,7)or(7,11)}: a list separator. */
+    private static final Pattern AND_BETWEEN = Pattern.compile("(?<=[)\\]}])\\s*(?:and|or)\\s*(?=[(\\[\\\\])");
+    /** A name for the answer: {@code |AB|}, {@code S_{MBCN}}, {@code \frac{NO}{BO}}, or a ratio of such. */
+    private static final String LABEL_PIECE =
+            "(?:\\|[A-Za-z]+\\||[A-Za-z]+(?:_\\{?\\w+\\}?)?|\\\\frac\\{[A-Za-z]+\\}\\{[A-Za-z]+\\})";
+    private static final Pattern LABEL = Pattern.compile(LABEL_PIECE + "(?::" + LABEL_PIECE + ")*");
+    /** A letter outside LaTeX commands. */
+    private static final Pattern PLAIN_LETTER = Pattern.compile("(?<![\\\\A-Za-z])[A-Za-z]");
     private static final Pattern SHORT_SCRIPT = Pattern.compile("([_^])\\{(\\w)\\}");
     private static final Pattern APPROX = Pattern.compile("^(\\\\approx|\\\\sim|\u2248)");
     private static final Pattern REPEATING =
@@ -34,7 +49,7 @@ public final class AnswerNormalizer {
     private static final Pattern MIXED = Pattern.compile("(-?)(\\d+)\\\\frac\\{(\\d+)\\}\\{(\\d+)\\}");
     private static final Pattern MEMBER = Pattern.compile("^[A-Za-z]\\s*\\\\in(?![a-zA-Z])");
     private static final Pattern SHORT_LHS = Pattern.compile(
-            ".{1,2}|[A-Za-z](_\\{?\\w+\\}?)?(\\([A-Za-z]\\))?|\\\\[A-Za-z]+|\\([A-Za-z](,[A-Za-z])+\\)");
+            "(?!\\d+$).{1,2}|[A-Za-z](_\\{?\\w+\\}?)?(\\([A-Za-z]\\))?|\\\\[A-Za-z]+|\\([A-Za-z](,[A-Za-z])+\\)");
 
     private AnswerNormalizer() {
     }
@@ -62,12 +77,13 @@ public final class AnswerNormalizer {
 
     /** Unicode symbols, boxes, spacing and sizing commands, {@code \dfrac}, dollar signs. */
     private static String plainLatex(String answer) {
-        String s = unicode(answer).replaceAll("\\s", " ").strip();
+        String s = DOUBLED_BACKSLASH.matcher(unicode(answer).replaceAll("\\s", " ").strip()).replaceAll("\\\\");
         s = Latex.replaceCommand(s, "\\boxed", inner -> inner);
         s = Latex.replaceCommand(s, "\\fbox", inner -> inner);
         s = dropSpacing(s);
         s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac");
         s = SIZING.matcher(s).replaceAll("");
+        s = NOT_EQUAL.matcher(s).replaceAll("\\\\neq ");
         return s.replace("\\displaystyle", "").replace("\\$", "").replace("$", "");
     }
 
@@ -86,6 +102,7 @@ public final class AnswerNormalizer {
         }
         s = s.replace("{,}", ",").replace("\\mathbb{R}", "(-\\infty,\\infty)")
                 .replace("\\varnothing", "\\emptyset").replace("\\{\\}", "\\emptyset");
+        s = AND_BETWEEN.matcher(s).replaceAll(",");
         s = AND_LEADING.matcher(s).replaceAll("$1");
         s = AND_INNER.matcher(s).replaceAll(",");
         s = Units.stripTrailingWords(s);
@@ -117,10 +134,41 @@ public final class AnswerNormalizer {
     static String stripShortLhs(String s) {
         List<String> sides = Latex.splitTopLevel(s, "=");
         if (sides.size() == 2 && !sides.get(1).isEmpty()
-                && SHORT_LHS.matcher(sides.get(0)).matches()) {
+                && (SHORT_LHS.matcher(sides.get(0)).matches() || labelled(sides.get(0), sides.get(1)))) {
             return mixedNumber(sides.get(1));
         }
         return s;
+    }
+
+    /**
+     * The answer a chain of equalities or an approximation settles on: {@code x=5+5+1=11} is
+     * {@code x=11}, {@code z=3+3=2} is {@code z=2}; {@code x=1/3\approx0.33} is {@code x=1/3} (the
+     * exact value) and {@code x\approx11} is {@code 11}. Lists are left alone.
+     */
+    static String settle(String s) {
+        if (Latex.splitTopLevel(s, ",").size() > 1) {
+            return s;
+        }
+        List<String> approx = Latex.splitTopLevel(s, "\\approx");
+        if (approx.size() > 1) {
+            String before = approx.get(0);
+            String exact = stripShortLhs(before);
+            boolean bare = before.isEmpty() || (exact.equals(before) && SHORT_LHS.matcher(before).matches());
+            s = bare ? approx.get(approx.size() - 1) : before;
+        }
+        List<String> sides = Latex.splitTopLevel(s, "=");
+        if (sides.size() > 2 && !sides.get(sides.size() - 1).isEmpty()) {
+            String first = sides.get(0);
+            String last = sides.get(sides.size() - 1);
+            return SHORT_LHS.matcher(first).matches() || labelled(first, last) ? first + "=" + last : last;
+        }
+        return s;
+    }
+
+    /** A named constant, {@code V_1:V_2=11:21}: a label on the left, no variable on the right. */
+    private static boolean labelled(String left, String right) {
+        return LABEL.matcher(left).matches()
+                && !PLAIN_LETTER.matcher(right.replaceAll("\\\\[A-Za-z]+", " ")).find();
     }
 
     /** A mixed number {@code 6\frac{1}{5}} becomes the improper fraction {@code \frac{31}{5}}. */

@@ -57,14 +57,14 @@ public final class Equivalence {
         Context ctx = new Context(mentionsPercent(pred), mentionsPercent(gold),
                 Deadline.afterMillis(timeLimitMillis));
         try {
-            String p = AnswerNormalizer.clean(pred);
-            String g = AnswerNormalizer.clean(gold);
+            String p = AnswerNormalizer.settle(AnswerNormalizer.clean(pred));
+            String g = AnswerNormalizer.settle(AnswerNormalizer.clean(gold));
             if (compare(p, g, ctx)) {
                 return true;
             }
             // "70,110" may be a list of two values rather than one number: try that reading too
-            String pl = AnswerNormalizer.clean(pred, false);
-            String gl = AnswerNormalizer.clean(gold, false);
+            String pl = AnswerNormalizer.settle(AnswerNormalizer.clean(pred, false));
+            String gl = AnswerNormalizer.settle(AnswerNormalizer.clean(gold, false));
             return (!pl.equals(p) || !gl.equals(g)) && compare(pl, gl, ctx);
         } catch (Deadline.Exceeded | StackOverflowError e) {
             return false;

@@ -37,6 +37,17 @@ public final class Grader {
         return new Grade(extracted, matches(extracted, golds));
     }
 
+    /**
+     * Grades with the reference and the prediction read alike, as Math-Verify does: each may be a
+     * whole solution or only an answer ({@link AnswerExtractor#extractAnswers}); the answers taken
+     * from {@code goldText} are the references.
+     */
+    public static Grade gradeSymmetric(String goldText, String predText) {
+        List<String> golds = AnswerExtractor.extractAnswers(goldText);
+        List<String> extracted = AnswerExtractor.extractAnswers(predText);
+        return new Grade(extracted, matches(extracted, golds));
+    }
+
     static boolean matches(List<String> preds, List<String> golds) {
         if (preds.isEmpty() || golds == null) {
             return false;
@@ -76,7 +87,7 @@ public final class Grader {
     private static List<String> flatten(List<String> answers, boolean collapseThousands) {
         List<String> out = new ArrayList<>();
         for (String a : answers) {
-            List<String> items = Structures.listItems(AnswerNormalizer.clean(a, collapseThousands));
+            List<String> items = Structures.listItems(Structures.unwrapSet(AnswerNormalizer.clean(a, collapseThousands)));
             if (items.size() == 1) {
                 out.add(a);
             } else {

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 final class Intervals {
 
     private static final Pattern OPERATOR = Pattern.compile("\\\\leq|\\\\le|\\\\geq|\\\\ge|\\\\lt|\\\\gt|<=|>=|<|>");
-    private static final Pattern VARIABLE = Pattern.compile("[A-Za-z]|\\\\[A-Za-z]+");
+    private static final Pattern VARIABLE = Pattern.compile("[A-Za-z]|\\\\[A-Za-z]+|[A-Za-z]\\([A-Za-z]\\)");
+    private static final Pattern NEGATED = Pattern.compile("-(?:[A-Za-z]|\\\\[A-Za-z]+)");
 
     private Intervals() {
     }
@@ -46,11 +47,20 @@ final class Intervals {
         }
         boolean varLeft = VARIABLE.matcher(parts.get(0)).matches();
         boolean varRight = VARIABLE.matcher(parts.get(1)).matches();
+        boolean negated = false;
+        if (!varLeft && !varRight) { // -x>-1 is x<1
+            varLeft = NEGATED.matcher(parts.get(0)).matches();
+            varRight = NEGATED.matcher(parts.get(1)).matches();
+            negated = true;
+        }
         if (varLeft == varRight) {
             return null;
         }
         String bound = varLeft ? parts.get(1) : parts.get(0);
-        boolean above = less(ops.get(0)) != varLeft;
+        if (negated) {
+            bound = "-(" + bound + ")";
+        }
+        boolean above = (less(ops.get(0)) != varLeft) != negated;
         String op = ops.get(0);
         return above ? (strict(op) ? "(" : "[") + bound + ",\\infty)"
                 : "(-\\infty," + bound + (strict(op) ? ")" : "]");

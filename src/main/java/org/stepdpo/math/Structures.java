@@ -60,6 +60,14 @@ final class Structures {
         return parts;
     }
 
+    /** The inside of a set {@code \{...\}} or of a TeX group {@code {...}} around a whole answer. */
+    static String unwrapSet(String s) {
+        if (isSet(s)) {
+            return s.substring(2, s.length() - 2);
+        }
+        return s.startsWith("{") && Latex.matchBrace(s, 0) == s.length() - 1 ? s.substring(1, s.length() - 1) : s;
+    }
+
     static Node parse(String s) {
         String interval = Intervals.fromInequality(s);
         if (interval != null) {
@@ -87,13 +95,24 @@ final class Structures {
             return new Collection(items(s.substring(2, s.length() - 2)));
         }
         if (Latex.enclosed(s) && "([".indexOf(s.charAt(0)) >= 0) {
-            List<Node> items = items(s.substring(1, s.length() - 1));
+            String inner = s.substring(1, s.length() - 1);
+            List<Node> items = items(inner);
+            if (items.size() == 1 && Latex.splitTopLevel(inner, ";").size() > 1) { // (0;-2;6)
+                items = Latex.splitTopLevel(inner, ";").stream().map(Structures::parse).toList();
+            }
             if (items.size() > 1) {
                 return new Tuple(s.charAt(0), s.charAt(s.length() - 1), items);
             }
         }
         if (Latex.splitTopLevel(s, ",").size() > 1) {
             return new Collection(items(s));
+        }
+        List<String> semicolons = Latex.splitTopLevel(s, ";");
+        if (semicolons.size() > 1 && semicolons.stream().noneMatch(String::isEmpty)) {
+            return new Collection(semicolons.stream().map(Structures::parse).toList());
+        }
+        if (s.startsWith("{") && Latex.matchBrace(s, 0) == s.length() - 1) { // a TeX group around a list
+            return parse(s.substring(1, s.length() - 1));
         }
         for (String sign : new String[] {"\\pm", "\\mp"}) {
             List<String> pm = Latex.splitTopLevel(s, sign);
@@ -123,7 +142,7 @@ final class Structures {
             return x.open() == y.open() && x.close() == y.close() && inOrder(x.items(), y.items(), ctx);
         }
         if (a instanceof Collection x && b instanceof Collection y) {
-            return anyOrder(x.items(), y.items(), ctx);
+            return sameElements(x.items(), y.items(), ctx);
         }
         if (a instanceof Union x && b instanceof Union y) {
             return anyOrder(x.parts(), y.parts(), ctx);
@@ -169,6 +188,12 @@ final class Structures {
             }
         }
         return true;
+    }
+
+    /** As sets: every item of each equals some item of the other (a repeated value counts once). */
+    private static boolean sameElements(List<Node> a, List<Node> b, Equivalence.Context ctx) {
+        return a.stream().allMatch(x -> b.stream().anyMatch(y -> same(x, y, ctx)))
+                && b.stream().allMatch(y -> a.stream().anyMatch(x -> same(x, y, ctx)));
     }
 
     /** A one-to-one matching of the items of {@code a} onto those of {@code b}. */

@@ -97,5 +97,15 @@ class SparkSubmitIT {
         assertEquals("4", second.get("extracted").asText());
         assertTrue(!second.get("correct").asBoolean());
         assertTrue(JSON.readTree(lines[2]).get("error").asText().startsWith("invalid-json"));
+
+        String texts = "{\"gold\": \"$x \\\\in [-2,7]$\", \"pred\": \"We find that $-2 \\\\le x \\\\le 7$.\"}\n"
+                + "{\"gold\": \"$x \\\\in [-2,7]$\", \"pred\": \"We find that $-2 < x \\\\le 7$.\"}\n";
+        Launch.Result sym = Launch.run(120, texts, "jobs/grade", "--symmetric");
+        assertEquals(0, sym.code(), sym.both());
+        String[] graded = sym.out().strip().split("\n");
+        assertEquals(2, graded.length, sym.both());
+        assertTrue(JSON.readTree(graded[0]).get("correct").asBoolean(), graded[0]);
+        assertEquals("-2 \\le x \\le 7", JSON.readTree(graded[0]).get("extracted").asText());
+        assertTrue(!JSON.readTree(graded[1]).get("correct").asBoolean(), graded[1]);
     }
 }
