@@ -21,14 +21,15 @@ import picocli.CommandLine.Option;
 
 /** {@code jobs/lm}: score, generate or benchmark with an HF model directory; one JSON object on stdout. */
 @Command(name = "lm", mixinStandardHelpOptions = true, subcommands = {LmTool.Score.class, LmTool.Generate.class,
-        LmBench.class, LmRandom.class}, description = "Pokes at a model: per-token log-probs (score), a continuation"
-                + " (generate) or its inference speed (bench), as JSON; or writes a random one (random).")
+        LmBench.class, LmRandom.class, LmPlan.class}, description = "Pokes at a model: per-token log-probs (score), a"
+                + " continuation (generate), its inference speed (bench) or its training memory (plan), as JSON; or writes a"
+                + " random one (random).")
 public final class LmTool implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public Integer call() {
-        throw new IllegalArgumentException("a subcommand is required: score, generate, bench or random (see jobs/lm --help)");
+        throw new IllegalArgumentException("a subcommand is required: score, generate, bench, plan or random (see jobs/lm --help)");
     }
 
     /** Options every subcommand takes. */

@@ -3,6 +3,7 @@ package org.stepdpo.jobs;
 import java.util.List;
 import org.stepdpo.model.text.PromptTemplates;
 import org.stepdpo.spark.LocalPaths;
+import org.stepdpo.train.MemoryPlan;
 import org.stepdpo.train.PreferenceLoss;
 import org.stepdpo.train.TrainConfig;
 import picocli.CommandLine.Option;
@@ -77,6 +78,10 @@ final class TrainOptions {
             description = "Final weights: float32 (default), bfloat16 or float16. Checkpoints are float32.")
     String saveDtype = "float32";
 
+    @Option(names = "--device-memory", paramLabel = "SIZE", description = "Memory of one worker's device, e.g. 80g: "
+            + "a run whose memory plan needs more is refused before any task starts.")
+    String deviceMemory;
+
     @Option(names = "--resume", description = "Continue from the latest checkpoint under --out.")
     boolean resume;
 
@@ -89,7 +94,7 @@ final class TrainOptions {
                 : PromptTemplates.defaultFor(LocalPaths.of(model), "qwen2-boxed");
         return new TrainConfig(model, data, out, task, template, maxLength, maxPromptLength, loss,
                 new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
-                gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype, resume,
-                overwrite);
+                gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype,
+                deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), resume, overwrite);
     }
 }

@@ -30,13 +30,15 @@ import org.stepdpo.model.text.PromptTemplates;
  * @param reference       where reference log-probs are stored and reused (null: OUT/reference)
  * @param referenceBatch  pairs scored together in the reference pass
  * @param saveDtype       dtype of the final weights: float32, bfloat16 or float16
+ * @param deviceMemory    bytes of one worker's device memory (0: unknown); a run whose
+ *                        {@link MemoryPlan} needs more is refused before any task starts
  * @param resume          continue from the latest checkpoint under {@code out}
  * @param overwrite       replace {@code out} when it already holds files
  */
 public record TrainConfig(String model, List<String> data, String out, String task, String prompt, int maxLength,
         int maxPromptLength, PreferenceLoss.Config loss, Optim optim, int workers, int perDeviceBatch, int gradAccum,
         int epochs, int maxSteps, int saveSteps, long seed, String exchange, String reference, int referenceBatch,
-        String saveDtype, boolean resume, boolean overwrite) implements Serializable {
+        String saveDtype, long deviceMemory, boolean resume, boolean overwrite) implements Serializable {
 
     public static final List<String> TASKS = List.of("step-dpo", "dpo", "sft");
     public static final List<String> SAVE_DTYPES = List.of("float32", "bfloat16", "float16");
@@ -91,6 +93,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         require(referenceBatch >= 1, "--reference-batch must be at least 1, got " + referenceBatch);
         require(SAVE_DTYPES.contains(saveDtype), "--save-dtype must be float32, bfloat16 or float16, got '"
                 + saveDtype + "'");
+        require(deviceMemory >= 0, "--device-memory must be positive, got " + deviceMemory);
         require(!(resume && overwrite), "--resume and --overwrite exclude each other");
         data = List.copyOf(data);
     }
@@ -149,6 +152,9 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         m.put("reference", referenceDir());
         m.put("reference_batch", referenceBatch);
         m.put("save_dtype", saveDtype);
+        if (deviceMemory > 0) {
+            m.put("device_memory", deviceMemory);
+        }
         return m;
     }
 }

@@ -38,6 +38,7 @@ public final class TrainStage {
     private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
     public static final String REJECTED = "rejected";
     public static final String SUMMARY = "train_summary.json";
+    public static final String MEMORY_PLAN = "memory_plan.json";
 
     private TrainStage() {}
 
@@ -47,8 +48,11 @@ public final class TrainStage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         checkWorkers(jsc, config.workers());
         Path out = LocalPaths.of(config.out());
-        HfConfig.load(LocalPaths.of(config.model())); // fails fast naming config.json
+        MemoryPlan plan = memoryPlan(HfConfig.load(LocalPaths.of(config.model())), config); // fails fast naming config.json
+        LOG.info("Memory plan per worker: {}", plan.toMap(config.deviceMemory()));
+        plan.requireFits(config.deviceMemory());
         prepareOutput(out, config);
+        RunFiles.writeJsonAtomically(out.resolve(MEMORY_PLAN), plan.toMap(config.deviceMemory()));
         Map<String, Object> summary = new LinkedHashMap<>();
         Map<String, Object> timing = new LinkedHashMap<>();
         EncodeSpec spec = new EncodeSpec(config.model(), config.prompt(),
@@ -100,6 +104,12 @@ public final class TrainStage {
         LOG.info("Trained {} steps on {} examples with {} workers in {} s; model in {}", summary.get("steps"),
                 summary.get("examples"), config.workers(), String.format("%.1f", seconds(t0)), out);
         return summary;
+    }
+
+    /** What one worker of this run holds: float32 weights, unsharded AdamW, the run's batch and length. */
+    static MemoryPlan memoryPlan(HfConfig model, TrainConfig config) {
+        return MemoryPlan.of(model, new MemoryPlan.Settings(config.workers(), MemoryPlan.DType.FLOAT32, false, 0, List.of(),
+                config.perDeviceBatch(), config.maxLength()));
     }
 
     /**

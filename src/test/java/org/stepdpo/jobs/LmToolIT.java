@@ -108,6 +108,27 @@ class LmToolIT {
         assertTrue(Files.notExists(tmp.resolve("small")), "nothing written");
     }
 
+    @org.junit.jupiter.api.Test
+    void planPrintsPerWorkerBytesAndWhetherTheyFit() throws Exception {
+        String qwen7b = "src/test/resources/fixtures/configs/qwen2-7b";
+        Launch.Result full = Launch.run(120, null, "jobs/lm", "plan", "--model", qwen7b, "--workers", "8",
+                "--device-memory", "80g");
+        assertEquals(0, full.code(), full.both());
+        var plan = JSON.readTree(full.out());
+        assertEquals(7_615_616_512L, plan.get("parameters").asLong());
+        assertEquals(false, plan.get("fits").asBoolean(), full.out());
+        Launch.Result sharded = Launch.run(120, null, "jobs/lm", "plan", "--model", qwen7b, "--workers", "8",
+                "--device-memory", "80g", "--dtype", "float16", "--shard-optimizer");
+        assertEquals(0, sharded.code(), sharded.both());
+        var fits = JSON.readTree(sharded.out());
+        assertEquals(true, fits.get("fits").asBoolean(), sharded.out());
+        assertEquals(fits.get("deepspeed_model_states_bytes").asLong(), fits.get("model_states_bytes").asLong());
+        Launch.Result bad = Launch.run(120, null, "jobs/lm", "plan", "--model", qwen7b, "--lora-rank", "8",
+                "--lora-targets", "qkv");
+        assertEquals(2, bad.code(), bad.both());
+        assertTrue(bad.err().contains("--lora-targets"), bad.both());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"no-such-dir", "src/test/resources/fixtures/tokenizers/qwen3"})
     void aDirectoryThatIsNotAModelFailsWithOneLine(String dir) throws Exception {

@@ -42,7 +42,7 @@ class TrainStageTest {
         return new TrainConfig(Fixtures.model("llama-tiny").toString(), data, out.toString(), "step-dpo", "plain",
                 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0),
                 new TrainConfig.Optim(lr, "constant", 0.0, 0.0, 1.0), workers, perDevice, accum, 1, steps, saveSteps,
-                42, "socket", null, 8, "float32", resume, overwrite);
+                42, "socket", null, 8, "float32", 0, resume, overwrite);
     }
 
     static List<String> pairs() {
@@ -101,7 +101,7 @@ class TrainStageTest {
     }
 
     @Test
-    void trainingMovesEveryParameterAndRaisesRewardAccuracy() {
+    void trainingMovesEveryParameterAndRaisesRewardAccuracy() throws IOException {
         Path out = tmp.resolve("moves");
         TrainStage.run(SharedSpark.get(), config(out, pairs(), 1, 4, 1, 6, 1e-3, 0, false, false));
         assertPlot(out.resolve("metrics.png"), 6); // loss, margin, accuracy, log-probs, lr, grad norm
@@ -126,6 +126,12 @@ class TrainStageTest {
         assertTrue(last.get("rewards_accuracy").asDouble() > first.get("rewards_accuracy").asDouble(), "accuracy rose");
         assertTrue(last.get("rewards_margin").asDouble() > 0, "margin " + last);
         assertTrue(last.get("loss").asDouble() < metrics.get(0).get("loss").asDouble(), "loss fell");
+        JsonNode plan = new ObjectMapper().readTree(out.resolve(TrainStage.MEMORY_PLAN).toFile());
+        long stored = Fixtures.weights(Fixtures.model("llama-tiny")).values().stream().mapToLong(a -> a.length).sum();
+        assertEquals(stored, plan.get("parameters").asLong());
+        assertEquals(16 * stored, plan.get("per_worker_bytes").get("weights").asLong()
+                + plan.get("per_worker_bytes").get("gradients").asLong()
+                + plan.get("per_worker_bytes").get("optimizer_state").asLong(), "one float32 worker: 16 bytes a parameter");
     }
 
     @Test
@@ -167,6 +173,22 @@ class TrainStageTest {
     }
 
     @Test
+    void aRunThatCannotFitTheDeviceIsRefusedBeforeAnyTask() throws IOException {
+        Path out = tmp.resolve("too-big");
+        TrainConfig small = config(out, pairs(), 1, 2, 1, 1, 1e-3, 0, false, false);
+        MemoryPlan plan = TrainStage.memoryPlan(org.stepdpo.model.HfConfig.load(Fixtures.model("llama-tiny")), small);
+        long tooSmall = plan.total() - 1;
+        TrainConfig refused = new TrainConfig(small.model(), small.data(), small.out(), small.task(), small.prompt(),
+                small.maxLength(), small.maxPromptLength(), small.loss(), small.optim(), 1, 2, 1, 1, 1, 0, 42, "socket",
+                null, 8, "float32", tooSmall, false, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainStage.run(SharedSpark.get(), refused));
+        assertTrue(e.getMessage().contains("--device-memory") && e.getMessage().contains("--per-device-batch 1"),
+                e.getMessage());
+        assertFalse(Files.exists(out), "nothing written for a refused run");
+    }
+
+    @Test
     void badRowsAreSetAsideAndGoodOnesTrain() throws IOException {
         Path data = tmp.resolve("pairs-with-bad-rows.jsonl");
         List<String> lines = new ArrayList<>(Files.readAllLines(parity().resolve("pairs.jsonl")));
@@ -195,7 +217,7 @@ class TrainStageTest {
         TrainConfig dpo = new TrainConfig(Fixtures.model("llama-tiny").toString(), pairs(), out.toString(), "dpo",
                 "plain", 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0),
                 new TrainConfig.Optim(1e-3, "constant", 0.0, 0.0, 1.0), 1, 4, 1, 1, 2, 0, 42, "allgather", null, 8,
-                "float32", false, false);
+                "float32", 0, false, false);
         TrainStage.run(SharedSpark.get(), dpo);
         List<JsonNode> m = new RunFiles(out).readMetrics();
         assertEquals(Math.log(2), m.get(0).get("loss").asDouble(), 1e-5);
@@ -218,7 +240,7 @@ class TrainStageTest {
         Path out = tmp.resolve("sft");
         TrainConfig sft = new TrainConfig(Fixtures.model("llama-tiny").toString(), List.of(data.toString()),
                 out.toString(), "sft", "plain", 1024, 512, null, new TrainConfig.Optim(1e-3, "cosine", 0.1, 0.01, 1.0),
-                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", false, false);
+                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, false, false);
         Map<String, Object> summary = TrainStage.run(SharedSpark.get(), sft);
         assertEquals(4, summary.get("examples"));
         assertEquals(3, summary.get("steps"), "3 epochs of one global batch of 4");
