@@ -82,6 +82,10 @@ final class TrainOptions {
             + "a run whose memory plan needs more is refused before any task starts.")
     String deviceMemory;
 
+    @Option(names = "--max-skipped-steps", paramLabel = "K", description = "Steps with a non-finite loss or gradient "
+            + "that are skipped before the run stops (default 10).")
+    int maxSkippedSteps = TrainConfig.DEFAULT_MAX_SKIPPED_STEPS;
+
     @Option(names = "--resume", description = "Continue from the latest checkpoint under --out.")
     boolean resume;
 
@@ -95,6 +99,7 @@ final class TrainOptions {
         return new TrainConfig(model, data, out, task, template, maxLength, maxPromptLength, loss,
                 new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
                 gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype,
-                deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), resume, overwrite);
+                deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), maxSkippedSteps, resume,
+                overwrite);
     }
 }

@@ -32,16 +32,20 @@ import org.stepdpo.model.text.PromptTemplates;
  * @param saveDtype       dtype of the final weights: float32, bfloat16 or float16
  * @param deviceMemory    bytes of one worker's device memory (0: unknown); a run whose
  *                        {@link MemoryPlan} needs more is refused before any task starts
+ * @param maxSkippedSteps steps with a non-finite loss or gradient that are skipped (not applied) before
+ *                        the run stops, its last checkpoint intact
  * @param resume          continue from the latest checkpoint under {@code out}
  * @param overwrite       replace {@code out} when it already holds files
  */
 public record TrainConfig(String model, List<String> data, String out, String task, String prompt, int maxLength,
         int maxPromptLength, PreferenceLoss.Config loss, Optim optim, int workers, int perDeviceBatch, int gradAccum,
         int epochs, int maxSteps, int saveSteps, long seed, String exchange, String reference, int referenceBatch,
-        String saveDtype, long deviceMemory, boolean resume, boolean overwrite) implements Serializable {
+        String saveDtype, long deviceMemory, int maxSkippedSteps, boolean resume, boolean overwrite) implements Serializable {
 
     public static final List<String> TASKS = List.of("step-dpo", "dpo", "sft");
     public static final List<String> SAVE_DTYPES = List.of("float32", "bfloat16", "float16");
+    /** Default of {@code --max-skipped-steps}. */
+    public static final int DEFAULT_MAX_SKIPPED_STEPS = 10;
 
     /**
      * @param lr           peak learning rate (seed: 5e-7)
@@ -94,6 +98,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         require(SAVE_DTYPES.contains(saveDtype), "--save-dtype must be float32, bfloat16 or float16, got '"
                 + saveDtype + "'");
         require(deviceMemory >= 0, "--device-memory must be positive, got " + deviceMemory);
+        require(maxSkippedSteps >= 0, "--max-skipped-steps must be >= 0, got " + maxSkippedSteps);
         require(!(resume && overwrite), "--resume and --overwrite exclude each other");
         data = List.copyOf(data);
     }
@@ -155,6 +160,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         if (deviceMemory > 0) {
             m.put("device_memory", deviceMemory);
         }
+        m.put("max_skipped_steps", maxSkippedSteps);
         return m;
     }
 }

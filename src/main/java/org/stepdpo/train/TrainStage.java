@@ -87,6 +87,11 @@ public final class TrainStage {
         }
         summary.put("steps", reports.isEmpty() ? 0 : reports.get(0).lastStep());
         summary.put("resumed_from_step", reports.isEmpty() ? 0 : reports.get(0).firstStep());
+        summary.put("skipped_steps", reports.isEmpty() ? 0 : reports.get(0).skippedSteps());
+        String stopped = reports.isEmpty() ? null : reports.get(0).stopped();
+        if (stopped != null) {
+            summary.put("stopped", stopped);
+        }
         summary.put("workers", config.workers());
         summary.put("threads_per_worker", TaskThreads.forWorkers(jsc, config.workers()));
         summary.put("tokens", tokens);
@@ -100,6 +105,11 @@ public final class TrainStage {
             RunPlots.drawQuietly(RunPlots.TRAIN, () -> RunPlots.train(metrics,
                     config.preference() ? "TrainStepDpoJob" : "SftJob", config.out()),
                     png -> RunFiles.writeBytesAtomically(out.resolve(RunPlots.TRAIN), png));
+        }
+        if (stopped != null) {
+            throw new IllegalStateException("training stopped at " + stopped + "; no final model was written; the last "
+                    + "checkpoint: " + new RunFiles(out).latestCheckpoint().map(Path::toString).orElse("none")
+                    + " (see metrics.jsonl for the skipped steps and their examples)");
         }
         LOG.info("Trained {} steps on {} examples with {} workers in {} s; model in {}", summary.get("steps"),
                 summary.get("examples"), config.workers(), String.format("%.1f", seconds(t0)), out);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,9 +33,12 @@ import org.stepdpo.spark.GradientExchange;
 public final class Trainer<T> {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
-    /** What one worker did: its steps, wall time, time spent exchanging, tokens processed. */
-    public record Report(int rank, int firstStep, int lastStep, double seconds, double exchangeSeconds, long tokens)
-            implements Serializable {}
+    /**
+     * What one worker did: its steps, wall time, time spent exchanging, tokens processed, the steps
+     * skipped for a non-finite loss or gradient, and why it stopped early (null when it did not).
+     */
+    public record Report(int rank, int firstStep, int lastStep, double seconds, double exchangeSeconds, long tokens,
+            int skippedSteps, String stopped) implements Serializable {}
 
     private final TrainConfig config;
     private final TrainObjective<T> objective;
@@ -78,6 +82,9 @@ public final class Trainer<T> {
         long begin = System.nanoTime();
         double exchangeSeconds = 0;
         long tokens = 0;
+        int skipped = 0;
+        String stopped = null;
+        int lastStep = total;
         try (DecoderLM model = DecoderLM.load(start, device, DataType.FLOAT32);
                 AdamW optimizer = new AdamW(model.weights().byName(),
                         AdamWConfig.DEFAULTS.withWeightDecay(config.optim().weightDecay()))) {
@@ -106,6 +113,7 @@ public final class Trainer<T> {
                     }
                 }
                 double lr = schedule.at(step);
+                boolean finite;
                 double gradNorm;
                 double exchangeS;
                 double[] all;
@@ -116,10 +124,9 @@ public final class Trainer<T> {
                     exchangeS = (System.nanoTime() - tx) / 1e9;
                     all = summed.sums();
                     gradNorm = GradClip.clip(summed.grads().values(), config.optim().maxGradNorm());
-                    if (Double.isFinite(gradNorm)) {
+                    finite = Double.isFinite(gradNorm) && Arrays.stream(all).allMatch(Double::isFinite);
+                    if (finite) {
                         optimizer.step(summed.grads(), lr);
-                    } else if (rank == 0) {
-                        LOG.warn("step {}: the gradient norm is {}; the update is skipped", step + 1, gradNorm);
                     }
                 } finally {
                     local.values().forEach(NDArray::close); // handles only: the gradients stay with the parameters
@@ -127,20 +134,38 @@ public final class Trainer<T> {
                 exchangeSeconds += exchangeS;
                 tokens += (long) sums[sums.length - 1];
                 double stepS = (System.nanoTime() - t0) / 1e9;
+                if (!finite) {
+                    // every worker sees the same sums, so all skip, count and stop alike
+                    skipped++;
+                    LOG.warn("step {}: non-finite loss or gradient (gradient norm {}); the update is skipped ({} of at "
+                            + "most {}); the step's examples (0-based positions in the training data): {}", step + 1,
+                            gradNorm, skipped, config.maxSkippedSteps(), Arrays.toString(globalIndices));
+                }
                 if (rank == 0) {
                     Map<String, Object> line = metrics(step + 1, lr, gradNorm, all, stepS, exchangeS);
+                    if (!finite) {
+                        line.put("skipped", true);
+                        line.put("batch", globalIndices);
+                    }
                     files.appendMetrics(line);
                     LOG.info("step {}/{} {}", step + 1, total, describe(line));
                     if (step + 1 < total && config.saveSteps() > 0 && (step + 1) % config.saveSteps() == 0) {
                         save(model, optimizer, source, files.checkpoint(step + 1), step + 1, DType.F32);
                     }
                 }
+                if (skipped > config.maxSkippedSteps()) {
+                    stopped = "step " + (step + 1) + ": " + skipped + " steps skipped for a non-finite loss or gradient, "
+                            + "more than --max-skipped-steps " + config.maxSkippedSteps() + " allows";
+                    lastStep = step + 1;
+                    break;
+                }
             }
-            if (rank == 0 && firstStep < total) {
+            if (rank == 0 && firstStep < total && stopped == null) {
                 save(model, optimizer, source, files.out(), total, DType.valueOf(saveDtype()));
             }
         }
-        return new Report(rank, firstStep, total, (System.nanoTime() - begin) / 1e9, exchangeSeconds, tokens);
+        return new Report(rank, firstStep, lastStep, (System.nanoTime() - begin) / 1e9, exchangeSeconds, tokens, skipped,
+                stopped);
     }
 
     /**

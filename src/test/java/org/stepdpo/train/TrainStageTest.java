@@ -42,7 +42,7 @@ class TrainStageTest {
         return new TrainConfig(Fixtures.model("llama-tiny").toString(), data, out.toString(), "step-dpo", "plain",
                 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0),
                 new TrainConfig.Optim(lr, "constant", 0.0, 0.0, 1.0), workers, perDevice, accum, 1, steps, saveSteps,
-                42, "socket", null, 8, "float32", 0, resume, overwrite);
+                42, "socket", null, 8, "float32", 0, 10, resume, overwrite);
     }
 
     static List<String> pairs() {
@@ -180,12 +180,63 @@ class TrainStageTest {
         long tooSmall = plan.total() - 1;
         TrainConfig refused = new TrainConfig(small.model(), small.data(), small.out(), small.task(), small.prompt(),
                 small.maxLength(), small.maxPromptLength(), small.loss(), small.optim(), 1, 2, 1, 1, 1, 0, 42, "socket",
-                null, 8, "float32", tooSmall, false, false);
+                null, 8, "float32", tooSmall, 10, false, false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainStage.run(SharedSpark.get(), refused));
         assertTrue(e.getMessage().contains("--device-memory") && e.getMessage().contains("--per-device-batch 1"),
                 e.getMessage());
         assertFalse(Files.exists(out), "nothing written for a refused run");
+    }
+
+    private static TrainConfig withMaxSkipped(TrainConfig c, int k) {
+        return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
+                c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
+                c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(), c.deviceMemory(),
+                k, c.resume(), c.overwrite());
+    }
+
+    @Test
+    void aNonFiniteStepIsSkippedWithItsExamplesAndTooManyStopTheRunWithItsCheckpointsIntact() throws IOException {
+        // eight pairs, one of them with a NaN reference log-prob: its loss and gradients are NaN
+        List<PreferenceExample> examples = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            examples.add(new PreferenceExample(new int[] {5, 6 + i, 7}, new int[] {8 + i, 9}, new int[] {20 + i, 21}, -5.0,
+                    i == 3 ? Double.NaN : -5.0));
+        }
+        var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(SharedSpark.get().sparkContext());
+        Path tolerated = Files.createDirectories(tmp.resolve("nan-tolerated"));
+        TrainConfig one = withMaxSkipped(config(tolerated, pairs(), 1, 2, 1, 4, 1e-3, 1, false, false), 1);
+        Trainer.Report r = TrainStage.train(jsc, one, new PreferenceObjective(one.loss()), examples).get(0);
+        assertEquals(1, r.skippedSteps(), new RunFiles(tolerated).readMetrics().toString());
+        assertEquals(null, r.stopped());
+        List<JsonNode> m = new RunFiles(tolerated).readMetrics();
+        List<JsonNode> skipped = m.stream().filter(l -> l.path("skipped").asBoolean(false)).toList();
+        assertEquals(1, skipped.size(), m.toString());
+        List<Integer> batch = new ArrayList<>();
+        skipped.get(0).get("batch").forEach(b -> batch.add(b.asInt()));
+        assertTrue(batch.contains(3), "the skipped step names the example that caused it: " + batch);
+        Map<String, float[]> trained = Fixtures.weights(tolerated);
+        trained.forEach((name, w) -> {
+            for (float x : w) {
+                assertTrue(Float.isFinite(x), name);
+            }
+        });
+
+        Path stopped = Files.createDirectories(tmp.resolve("nan-stopped"));
+        TrainConfig none = withMaxSkipped(config(stopped, pairs(), 1, 2, 1, 4, 1e-3, 1, false, false), 0);
+        Trainer.Report s = TrainStage.train(jsc, none, new PreferenceObjective(none.loss()), examples).get(0);
+        int bad = skipped.get(0).get("step").asInt();
+        assertEquals(bad, s.lastStep(), "the run stops at the step it had to skip");
+        assertTrue(s.stopped() != null && s.stopped().contains("--max-skipped-steps 0"), s.stopped());
+        assertFalse(Files.exists(stopped.resolve(RunFiles.STATE)), "no final model");
+        // the checkpoint of the skipped step holds the weights from before it, finite and intact
+        Path last = new RunFiles(stopped).latestCheckpoint().orElseThrow();
+        assertEquals(bad, RunFiles.readState(last).get("step").asInt());
+        Map<String, float[]> before = Fixtures.weights(bad == 1 ? Fixtures.model("llama-tiny")
+                : new RunFiles(stopped).checkpoint(bad - 1));
+        Map<String, float[]> kept = Fixtures.weights(last);
+        assertEquals(before.keySet(), kept.keySet());
+        before.forEach((name, w) -> org.junit.jupiter.api.Assertions.assertArrayEquals(w, kept.get(name), name));
     }
 
     @Test
@@ -217,7 +268,7 @@ class TrainStageTest {
         TrainConfig dpo = new TrainConfig(Fixtures.model("llama-tiny").toString(), pairs(), out.toString(), "dpo",
                 "plain", 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0),
                 new TrainConfig.Optim(1e-3, "constant", 0.0, 0.0, 1.0), 1, 4, 1, 1, 2, 0, 42, "allgather", null, 8,
-                "float32", 0, false, false);
+                "float32", 0, 10, false, false);
         TrainStage.run(SharedSpark.get(), dpo);
         List<JsonNode> m = new RunFiles(out).readMetrics();
         assertEquals(Math.log(2), m.get(0).get("loss").asDouble(), 1e-5);
@@ -240,7 +291,7 @@ class TrainStageTest {
         Path out = tmp.resolve("sft");
         TrainConfig sft = new TrainConfig(Fixtures.model("llama-tiny").toString(), List.of(data.toString()),
                 out.toString(), "sft", "plain", 1024, 512, null, new TrainConfig.Optim(1e-3, "cosine", 0.1, 0.01, 1.0),
-                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, false, false);
+                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, 10, false, false);
         Map<String, Object> summary = TrainStage.run(SharedSpark.get(), sft);
         assertEquals(4, summary.get("examples"));
         assertEquals(3, summary.get("steps"), "3 epochs of one global batch of 4");
