@@ -243,12 +243,65 @@ public final class TrainStage {
     }
 
     /** A local master has as many task slots as its thread count: more workers would never start. */
+    /** How long a cluster may take to offer the barrier stage's task slots (executors still starting). */
+    public static final String WORKERS_WAIT = "spark.stepdpo.workers.waitSeconds";
+    /** Seconds without a newly registered executor after which the slots are taken as final. */
+    static final int STABLE_S = 10;
+
+    /**
+     * A barrier stage needs a task slot for every worker at once; Spark would otherwise retry the
+     * stage for minutes before giving up. On a local master the slots are its cores; on a cluster
+     * they are counted as Spark counts them for barrier stages (executors' cores over
+     * {@code spark.task.cpus}, and their GPUs over {@code spark.task.resource.gpu.amount}), waiting
+     * for executors that are still registering: until {@link #STABLE_S} seconds pass without a new
+     * one, or at most {@link #WORKERS_WAIT} seconds (60).
+     */
     private static void checkWorkers(JavaSparkContext jsc, int workers) {
         String master = jsc.master();
-        if (master.startsWith("local") && !master.startsWith("local-cluster") && workers > jsc.defaultParallelism()) {
-            throw new IllegalArgumentException("--workers " + workers + " needs " + workers + " task slots, but master "
-                    + master + " has " + jsc.defaultParallelism() + "; use local[" + workers + "] or fewer workers");
+        if (master.startsWith("local") && !master.startsWith("local-cluster")) {
+            if (workers > jsc.defaultParallelism()) {
+                throw new IllegalArgumentException("--workers " + workers + " needs " + workers + " task slots, but master "
+                        + master + " has " + jsc.defaultParallelism() + "; use local[" + workers + "] or fewer workers");
+            }
+            return;
         }
+        org.apache.spark.SparkContext sc = jsc.sc();
+        double waitS = jsc.getConf().getDouble(WORKERS_WAIT, 60);
+        long start = System.nanoTime();
+        long deadline = start + (long) (waitS * 1e9);
+        int slots = slots(sc);
+        long changed = start;
+        // executors register one by one: wait while they come, and stop once some have come and no
+        // more have for STABLE_S seconds, or at the deadline
+        while (slots < workers && System.nanoTime() < deadline
+                && (slots == 0 || System.nanoTime() - changed < STABLE_S * 1_000_000_000L)) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            int now = slots(sc);
+            if (now != slots) {
+                slots = now;
+                changed = System.nanoTime();
+            }
+        }
+        waitS = (System.nanoTime() - start) / 1e9;
+        if (slots < workers) {
+            int executors = sc.statusTracker().getExecutorInfos().length - 1; // without the driver
+            throw new IllegalArgumentException("--workers " + workers + " needs " + workers + " task slots at once (one "
+                    + "barrier task per worker), but after " + Math.round(waitS) + " s the cluster offers " + slots
+                    + " (" + executors + " executor(s), spark.task.cpus=" + jsc.getConf().get("spark.task.cpus", "1")
+                    + jsc.getConf().getOption("spark.task.resource.gpu.amount").map(g -> ", spark.task.resource.gpu.amount="
+                            + g).getOrElse(() -> "")
+                    + "); start more executors or give fewer --workers (" + WORKERS_WAIT + " sets the wait)");
+        }
+    }
+
+    /** Concurrent task slots of the default resource profile, as Spark's barrier-stage check counts them. */
+    private static int slots(org.apache.spark.SparkContext sc) {
+        return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
     }
 
     private static double seconds(long since) {

@@ -83,6 +83,22 @@ class TrainIT {
     }
 
     @Test
+    void moreWorkersThanTheClusterHasSlotsFailWithinSecondsNamingTheFlag(@TempDir Path dir) throws Exception {
+        LocalCluster cluster = new LocalCluster(dir);
+        List<String> cmd = new ArrayList<>(List.of(cluster.submit.toString(), "--master", "local-cluster[2,1,1536]",
+                "--conf", "spark.executor.memory=1g"));
+        cmd.addAll(args(dir.resolve("out"), "1e-5", "--workers", "3", "--per-device-batch", "1", "--max-steps", "1"));
+        long t0 = System.nanoTime();
+        Launch.Result r = Launch.runWithEnv(180, cluster.env(), null, cmd.toArray(String[]::new));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(2, r.code(), r.both());
+        assertTrue(r.err().contains("--workers 3 needs 3 task slots at once") && r.err().contains("the cluster offers "),
+                r.both());
+        assertTrue(seconds < 120, "refused after " + seconds + " s");
+        assertTrue(!Files.exists(dir.resolve("out/train_summary.json")), "no summary for a refused run");
+    }
+
+    @Test
     void aLostExecutorIsRetriedAndTrainingResumesFromTheLastCheckpoint(@TempDir Path dir) throws Exception {
         LocalCluster cluster = new LocalCluster(dir);
         Path out = dir.resolve("lost");
