@@ -35,13 +35,9 @@ public final class AnswerExtractor {
         if (completion == null || completion.isBlank()) {
             return List.of();
         }
-        String minerva = minerva(completion);
-        if (minerva != null) {
-            return List.of(minerva);
-        }
-        List<String> boxed = boxed(completion);
-        if (!boxed.isEmpty()) {
-            return boxed;
+        List<String> marked = marked(completion);
+        if (!marked.isEmpty()) {
+            return marked;
         }
         String stated = afterLast(completion, "he answer is");
         if (stated != null) {
@@ -63,24 +59,22 @@ public final class AnswerExtractor {
      *   <li>a stated answer: after the last {@code Final Answer:}, {@code final answer is} or
      *       {@code he answer is} (a sentence such as {@code The largest $n$ is 34.} gives what
      *       follows its last {@code is});</li>
-     *   <li>a text that is an answer by itself, inside {@code $...$}, {@code \(...\)},
-     *       {@code \[...\]} or bare, when it holds no prose (at most two words of three or more
-     *       letters outside LaTeX commands): the whole text;</li>
-     *   <li>the last {@code $...$} (or {@code \(...\)}) formula of a longer text;</li>
-     *   <li>the last number.</li>
+     *   <li>a text of several formulas joined only by commas, {@code and} or {@code or}: each
+     *       formula;</li>
+     *   <li>a text that is one formula ({@code $...$}, {@code \(...\)}, {@code \[...\]}): its
+     *       inside; a bare text without prose (fewer than two words of three or more letters
+     *       outside LaTeX commands) and without formulas: the whole text;</li>
+     *   <li>otherwise whichever comes last: the last formula (an unclosed {@code $} at the end
+     *       opens one) or the last number (or fraction {@code 2/3}) outside formulas.</li>
      * </ol>
      */
     public static List<String> extractAnswers(String text) {
         if (text == null || text.isBlank()) {
             return List.of();
         }
-        String minerva = minerva(text);
-        if (minerva != null) {
-            return List.of(minerva);
-        }
-        List<String> boxed = boxed(text);
-        if (!boxed.isEmpty()) {
-            return boxed;
+        List<String> marked = marked(text);
+        if (!marked.isEmpty()) {
+            return marked;
         }
         String stated = statedAnswer(text);
         if (stated != null) {
@@ -121,6 +115,12 @@ public final class AnswerExtractor {
 
     private static boolean hasMathDelimiters(String s) {
         return s.replace("\\$", "").contains("$") || s.contains("\\(") || s.contains("\\[");
+    }
+
+    /** The answer of the Minerva line, else every boxed answer; empty when there are neither. */
+    private static List<String> marked(String text) {
+        String minerva = minerva(text);
+        return minerva != null ? List.of(minerva) : boxed(text);
     }
 
     private static final Pattern FINAL_ANSWER =
