@@ -85,7 +85,25 @@ public final class DecoderLM implements AutoCloseable {
 
         @Override
         public FloatBuffer read(String name, long[] expectedShape) {
-            return checkpoint.readF32(name, expectedShape);
+            FloatBuffer values = checkpoint.readF32(name, expectedShape);
+            requireFinite(values, "tensor " + name + " in " + checkpoint.info(name).file());
+            return values;
+        }
+    }
+
+    /** Refuses weights holding NaN or infinity, naming {@code where}, the count and the first place. */
+    static void requireFinite(FloatBuffer values, String where) {
+        long bad = 0;
+        int first = -1;
+        for (int i = values.position(); i < values.limit(); i++) {
+            if (!Float.isFinite(values.get(i))) {
+                bad++;
+                first = first < 0 ? i - values.position() : first;
+            }
+        }
+        if (bad > 0) {
+            throw new IllegalArgumentException(where + " holds " + bad + " non-finite value(s) (NaN or infinity), the "
+                    + "first at element " + first + ": the weights are refused");
         }
     }
 

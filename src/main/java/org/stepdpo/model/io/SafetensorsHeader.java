@@ -85,7 +85,23 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             }
             tensors.put(name, tensor(name, node, file, dataSection, fileSize));
         }
+        requireDisjoint(tensors, file);
         return new SafetensorsHeader(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+    }
+
+    /** Two tensors never share bytes: the safetensors format lays them out one after another. */
+    private static void requireDisjoint(Map<String, TensorInfo> tensors, Path file) {
+        java.util.List<TensorInfo> byOffset = new java.util.ArrayList<>(tensors.values());
+        byOffset.sort(java.util.Comparator.comparingLong(TensorInfo::dataStart).thenComparingLong(TensorInfo::byteLength));
+        for (int i = 1; i < byOffset.size(); i++) {
+            TensorInfo a = byOffset.get(i - 1);
+            TensorInfo b = byOffset.get(i);
+            if (b.dataStart() < a.dataStart() + a.byteLength() && b.byteLength() > 0 && a.byteLength() > 0) {
+                throw new IllegalArgumentException(file + ": tensors " + a.name() + " and " + b.name() + " overlap (bytes ["
+                        + a.dataStart() + ", " + (a.dataStart() + a.byteLength()) + ") and [" + b.dataStart() + ", "
+                        + (b.dataStart() + b.byteLength()) + ") of the file)");
+            }
+        }
     }
 
     private static TensorInfo tensor(String name, JsonNode node, Path file, long dataSection, long fileSize) {

@@ -126,6 +126,15 @@ class CheckpointErrorsTest {
     }
 
     @Test
+    void refusesTensorsWhoseBytesOverlap() throws IOException {
+        Path file = TestFiles.rawFile(tmp.resolve("x.safetensors"),
+                "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+                        + " \"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [4, 12]}}", new byte[12]);
+        String refusal = refusal(file);
+        assertTrue(refusal.contains(": tensors a and b overlap"), refusal);
+    }
+
+    @Test
     void refusesAnUnknownDtype() throws IOException {
         Path file = TestFiles.rawFile(tmp.resolve("x.safetensors"),
                 "{\"w\": {\"dtype\": \"F8_E4M3\", \"shape\": [2], \"data_offsets\": [0, 2]}}", new byte[2]);
