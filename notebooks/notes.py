@@ -163,7 +163,7 @@ templates of Qwen2.5 and DeepSeekMath), as do MATH and GSM8K test files in the s
         "DATA=$STEPDPO_HOME/data/synthetic/test.jsonl",
         "EVAL_PROBLEMS=300",
         "MODEL_A=$STEPDPO_HOME/data/models/arith-tiny",
-        "MODEL_B=$RUNS/quickstart/train",
+        "MODEL_B=$RUNS/quickstart/train/model",
         "EVAL_ARGS=\"--max-new-tokens 256 --batch-size 16\""]),
     ("EvalJob: model A", "sh", load_env(E) + """
 head -n "$EVAL_PROBLEMS" "$DATA" > "$RUNS/eval-problems.jsonl"
@@ -270,7 +270,7 @@ tr = note("4. Train", "2SDPOTRAN", [
 Trains a model on Step-DPO pairs (by default the pairs the *Build pairs* note made), data-parallel
 over `--workers` Spark tasks, and plots what `metrics.jsonl` records per optimizer step: the loss,
 the reward margin and accuracy, the learning rate and the gradient norm. The trained model is a
-Hugging Face directory under `$RUNS/train` that the *Evaluate a model* note can score.
+Hugging Face directory under `$RUNS/train/model` that the *Evaluate a model* note can score.
 
 {SH_TIMEOUT}""", {"hide_editor": True}),
     config(E, "Training settings.", [

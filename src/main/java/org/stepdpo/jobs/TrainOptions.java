@@ -82,6 +82,9 @@ final class TrainOptions {
             + "a run whose memory plan needs more is refused before any task starts.")
     String deviceMemory;
 
+    @Option(names = "--save-total-limit", paramLabel = "K", description = "Checkpoints kept, the newest (default 0: all).")
+    int saveTotalLimit;
+
     @Option(names = "--max-skipped-steps", paramLabel = "K", description = "Steps with a non-finite loss or gradient "
             + "that are skipped before the run stops (default 10).")
     int maxSkippedSteps = TrainConfig.DEFAULT_MAX_SKIPPED_STEPS;
@@ -98,7 +101,7 @@ final class TrainOptions {
                 : PromptTemplates.defaultFor(LocalPaths.of(model), "qwen2-boxed");
         return new TrainConfig(model, data, out, task, template, maxLength, maxPromptLength, loss,
                 new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
-                gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype,
+                gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype, saveTotalLimit,
                 deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), maxSkippedSteps, resume,
                 overwrite);
     }

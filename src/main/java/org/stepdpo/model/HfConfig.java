@@ -67,8 +67,10 @@ public record HfConfig(String architecture, int vocabSize, int hiddenSize, int i
     public static HfConfig load(Path dir) {
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) {
+            String run = Files.isRegularFile(dir.resolve("model").resolve("config.json"))
+                    ? " (" + dir + " looks like a training run's output: its model is " + dir.resolve("model") + ")" : "";
             throw new IllegalArgumentException("config.json not found in " + dir
-                    + ": expected an HF model directory (config.json, *.safetensors, tokenizer files)");
+                    + ": expected an HF model directory (config.json, *.safetensors, tokenizer files)" + run);
         }
         try {
             return parse(new ObjectMapper().readTree(file.toFile()), file.toString());

@@ -21,11 +21,13 @@ import java.util.stream.Stream;
 /**
  * The files of a training run under its output directory:
  * <pre>
- *   OUT/config.json, *.safetensors, tokenizer files   the final model (an HF directory)
- *   OUT/optimizer.safetensors, OUT/trainer_state.json  its optimizer state and data position
- *   OUT/metrics.jsonl                                  one line per optimizer step
- *   OUT/train_config.json                              the resolved configuration
- *   OUT/checkpoints/step-00000010/                     the same, every --save-steps
+ *   OUT/model/                       the final model only: config.json, *.safetensors, tokenizer files
+ *   OUT/trainer_state.json           written last: the final model is complete
+ *   OUT/checkpoints/step-00000010/   every --save-steps: the model in float32, optimizer.safetensors and
+ *                                    trainer_state.json (data position), the newest --save-total-limit kept
+ *   OUT/reference/                   stored reference log-probs (unless --reference names another place)
+ *   OUT/metrics.jsonl                one line per optimizer step
+ *   OUT/train_config.json, train_summary.json, memory_plan.json, metrics.png, rejected/
  * </pre>
  * A checkpoint is complete once its {@code trainer_state.json} exists: it is written last, by rename.
  */
@@ -34,6 +36,8 @@ public final class RunFiles {
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String METRICS = "metrics.jsonl";
     public static final String CONFIG = "train_config.json";
+    /** The final model's folder under the run's output. */
+    public static final String MODEL = "model";
     private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,6 +51,45 @@ public final class RunFiles {
         return out;
     }
 
+    /** The final model (an HF directory holding the model only). */
+    public Path model() {
+        return out.resolve(MODEL);
+    }
+
+    /**
+     * Deletes the oldest complete checkpoints so that at most {@code keep} remain (0 keeps all);
+     * incomplete ones older than the newest kept go too.
+     */
+    public void pruneCheckpoints(int keep) {
+        if (keep <= 0 || !Files.isDirectory(checkpoints())) {
+            return;
+        }
+        java.util.NavigableMap<Integer, Path> complete = new java.util.TreeMap<>(completeCheckpoints());
+        complete.values().remove(out);
+        if (complete.size() <= keep) {
+            return;
+        }
+        int oldestKept = new ArrayList<>(complete.keySet()).get(complete.size() - keep);
+        try (Stream<Path> dirs = Files.list(checkpoints())) {
+            for (Path d : dirs.toList()) {
+                java.util.regex.Matcher m = STEP_DIR.matcher(d.getFileName().toString());
+                if (m.matches() && Integer.parseInt(m.group(1)) < oldestKept) {
+                    deleteTree(d);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prune " + checkpoints(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     public Path checkpoints() {
         return out.resolve("checkpoints");
     }
@@ -56,7 +99,7 @@ public final class RunFiles {
         return checkpoints().resolve(String.format("step-%08d", step));
     }
 
-    /** The complete checkpoint with the most steps (the final model folder included), if any. */
+    /** The complete checkpoint with the most steps (the finished run's output folder included), if any. */
     public Optional<Path> latestCheckpoint() {
         java.util.NavigableMap<Integer, Path> all = completeCheckpoints();
         return all.isEmpty() ? Optional.empty() : Optional.of(all.lastEntry().getValue());
@@ -67,7 +110,7 @@ public final class RunFiles {
         return Optional.ofNullable(completeCheckpoints().get(step));
     }
 
-    /** The complete checkpoints by step; where two hold one step, the final model folder. */
+    /** The complete checkpoints by step; a finished run's output folder stands for its last step. */
     private java.util.NavigableMap<Integer, Path> completeCheckpoints() {
         List<Path> candidates = new ArrayList<>();
         if (Files.isDirectory(checkpoints())) {

@@ -30,6 +30,7 @@ import org.stepdpo.model.text.PromptTemplates;
  * @param reference       where reference log-probs are stored and reused (null: OUT/reference)
  * @param referenceBatch  pairs scored together in the reference pass
  * @param saveDtype       dtype of the final weights: float32, bfloat16 or float16
+ * @param saveTotalLimit  checkpoints kept, the newest (0: all)
  * @param deviceMemory    bytes of one worker's device memory (0: unknown); a run whose
  *                        {@link MemoryPlan} needs more is refused before any task starts
  * @param maxSkippedSteps steps with a non-finite loss or gradient that are skipped (not applied) before
@@ -40,7 +41,8 @@ import org.stepdpo.model.text.PromptTemplates;
 public record TrainConfig(String model, List<String> data, String out, String task, String prompt, int maxLength,
         int maxPromptLength, PreferenceLoss.Config loss, Optim optim, int workers, int perDeviceBatch, int gradAccum,
         int epochs, int maxSteps, int saveSteps, long seed, String exchange, String reference, int referenceBatch,
-        String saveDtype, long deviceMemory, int maxSkippedSteps, boolean resume, boolean overwrite) implements Serializable {
+        String saveDtype, int saveTotalLimit, long deviceMemory, int maxSkippedSteps, boolean resume, boolean overwrite)
+        implements Serializable {
 
     public static final List<String> TASKS = List.of("step-dpo", "dpo", "sft");
     public static final List<String> SAVE_DTYPES = List.of("float32", "bfloat16", "float16");
@@ -97,6 +99,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         require(referenceBatch >= 1, "--reference-batch must be at least 1, got " + referenceBatch);
         require(SAVE_DTYPES.contains(saveDtype), "--save-dtype must be float32, bfloat16 or float16, got '"
                 + saveDtype + "'");
+        require(saveTotalLimit >= 0, "--save-total-limit must be >= 0 (0: keep every checkpoint), got " + saveTotalLimit);
         require(deviceMemory >= 0, "--device-memory must be positive, got " + deviceMemory);
         require(maxSkippedSteps >= 0, "--max-skipped-steps must be >= 0, got " + maxSkippedSteps);
         require(!(resume && overwrite), "--resume and --overwrite exclude each other");
@@ -157,6 +160,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         m.put("reference", referenceDir());
         m.put("reference_batch", referenceBatch);
         m.put("save_dtype", saveDtype);
+        m.put("save_total_limit", saveTotalLimit);
         if (deviceMemory > 0) {
             m.put("device_memory", deviceMemory);
         }

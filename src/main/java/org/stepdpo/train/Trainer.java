@@ -67,16 +67,20 @@ public final class Trainer<T> {
         Path source = LocalPaths.of(config.model());
         Path start = source;
         int firstStep = 0;
+        int total = plan.totalSteps();
         if (resume) {
             int agreed = agreedResumeStep(exchange, files);
             firstStep = agreed;
+            if (agreed >= total) { // a finished run: its final model is written
+                LOG.info("Worker {}: the run under {} has finished all {} steps", rank, files.out(), total);
+                return new Report(rank, agreed, agreed, 0, 0, 0, 0, null);
+            }
             if (agreed > 0) {
                 start = files.completeCheckpoint(agreed).orElseThrow(() -> new IllegalStateException(
                         "worker " + rank + ": the checkpoint after step " + agreed + " is gone from " + files.out()));
                 LOG.info("Worker {} resumes from {} after step {}", rank, start, firstStep);
             }
         }
-        int total = plan.totalSteps();
         LrSchedule schedule = LrSchedule.of(config.optim().scheduler(), config.optim().lr(), total,
                 config.optim().warmupRatio());
         long begin = System.nanoTime();
@@ -151,6 +155,7 @@ public final class Trainer<T> {
                     LOG.info("step {}/{} {}", step + 1, total, describe(line));
                     if (step + 1 < total && config.saveSteps() > 0 && (step + 1) % config.saveSteps() == 0) {
                         save(model, optimizer, source, files.checkpoint(step + 1), step + 1, DType.F32);
+                        files.pruneCheckpoints(config.saveTotalLimit());
                     }
                 }
                 if (skipped > config.maxSkippedSteps()) {
@@ -161,7 +166,7 @@ public final class Trainer<T> {
                 }
             }
             if (rank == 0 && firstStep < total && stopped == null) {
-                save(model, optimizer, source, files.out(), total, DType.valueOf(saveDtype()));
+                saveFinal(model, source, files, total);
             }
         }
         return new Report(rank, firstStep, lastStep, (System.nanoTime() - begin) / 1e9, exchangeSeconds, tokens, skipped,
@@ -318,11 +323,28 @@ public final class Trainer<T> {
         return sb.toString().trim();
     }
 
+    /**
+     * Writes the final model alone to {@code OUT/model/} (in {@code --save-dtype}), then the run's
+     * {@code trainer_state.json} beside it, marking it complete.
+     */
+    private void saveFinal(DecoderLM model, Path source, RunFiles files, int step) {
+        long t0 = System.nanoTime();
+        ModelWriter.save(model, source, files.model(), DType.valueOf(saveDtype()));
+        RunFiles.writeState(files.out(), state(step, DType.valueOf(saveDtype())));
+        LOG.info("Saved the final model after step {} to {} in {} ms", step, files.model(),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
     /** Writes the model, its optimizer state and the data position (last, marking it complete). */
     private void save(DecoderLM model, AdamW optimizer, Path source, Path dir, int step, DType storeAs) {
         long t0 = System.nanoTime();
         ModelWriter.save(model, source, dir, storeAs);
         optimizer.save(dir.resolve(RunFiles.OPTIMIZER));
+        RunFiles.writeState(dir, state(step, storeAs));
+        LOG.info("Saved checkpoint after step {} to {} in {} ms", step, dir, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private Map<String, Object> state(int step, DType storeAs) {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("step", step);
         state.put("total_steps", plan.totalSteps());
@@ -331,7 +353,6 @@ public final class Trainer<T> {
         state.put("global_batch", plan.globalBatch());
         state.put("seed", plan.seed());
         state.put("weights_dtype", storeAs.name());
-        RunFiles.writeState(dir, state);
-        LOG.info("Saved checkpoint after step {} to {} in {} ms", step, dir, (System.nanoTime() - t0) / 1_000_000);
+        return state;
     }
 }

@@ -67,7 +67,7 @@ class TrainIT {
         // reference log-probs in one batch of 4 and the cluster in two of 2: MKL's sums differ with the
         // batch shape (~1e-6 per log-prob), and Adam magnifies rounding where gradients are near 0, so
         // the runs agree closely, not bitwise. At lr 1e-5 a weight moves up to ~2e-5 in these 3 steps.
-        assertWeightsClose(Fixtures.weights(one), Fixtures.weights(two), 1e-5);
+        assertWeightsClose(Fixtures.weights(one.resolve("model")), Fixtures.weights(two.resolve("model")), 1e-5);
         List<String> a = Files.readAllLines(one.resolve("metrics.jsonl"));
         List<String> b = Files.readAllLines(two.resolve("metrics.jsonl"));
         for (int i = 0; i < 3; i++) {
@@ -145,7 +145,7 @@ class TrainIT {
         Launch.Result l = Launch.run(300, null, local.toArray(String[]::new));
         assertEquals(0, l.code(), l.both());
         try {
-            assertWeightsClose(Fixtures.weights(straight), Fixtures.weights(out), 0);
+            assertWeightsClose(Fixtures.weights(straight.resolve("model")), Fixtures.weights(out.resolve("model")), 0);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\n" + keepLogs(cluster, dir, "trainit-lost-executor"), e);
         }

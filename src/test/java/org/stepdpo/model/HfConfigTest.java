@@ -76,7 +76,7 @@ class HfConfigTest {
     }
 
     @Test
-    void unsupportedSettingsFailNamingThem(@TempDir Path dir) {
+    void unsupportedSettingsFailNamingThem(@TempDir Path dir) throws java.io.IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> parse(llama("").replace("LlamaForCausalLM", "GPT2LMHeadModel")));
         assertTrue(e.getMessage().contains("GPT2LMHeadModel"), e.getMessage());
@@ -89,6 +89,12 @@ class HfConfigTest {
         assertTrue(e.getMessage().contains("gelu"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> HfConfig.load(dir));
         assertTrue(e.getMessage().contains("config.json not found in " + dir), e.getMessage());
+        // a training run's output folder instead of its model/
+        java.nio.file.Files.createDirectories(dir.resolve("model"));
+        java.nio.file.Files.writeString(dir.resolve("model/config.json"), "{}");
+        e = assertThrows(IllegalArgumentException.class, () -> HfConfig.load(dir));
+        assertTrue(e.getMessage().contains("looks like a training run's output: its model is " + dir.resolve("model")),
+                e.getMessage());
     }
 
     @Test

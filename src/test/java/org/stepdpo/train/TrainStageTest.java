@@ -42,7 +42,7 @@ class TrainStageTest {
         return new TrainConfig(Fixtures.model("llama-tiny").toString(), data, out.toString(), "step-dpo", "plain",
                 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0),
                 new TrainConfig.Optim(lr, "constant", 0.0, 0.0, 1.0), workers, perDevice, accum, 1, steps, saveSteps,
-                42, "socket", null, 8, "float32", 0, 10, resume, overwrite);
+                42, "socket", null, 8, "float32", 0, 0, 10, resume, overwrite);
     }
 
     static List<String> pairs() {
@@ -83,8 +83,8 @@ class TrainStageTest {
         Path two = tmp.resolve("two");
         TrainStage.run(SharedSpark.get(), config(accumulated, pairs(), 1, 1, 2, 3, 1e-3, 0, false, false));
         TrainStage.run(SharedSpark.get(), config(two, pairs(), 2, 1, 1, 3, 1e-3, 0, false, false));
-        Map<String, float[]> a = Fixtures.weights(accumulated);
-        Map<String, float[]> b = Fixtures.weights(two);
+        Map<String, float[]> a = Fixtures.weights(accumulated.resolve(RunFiles.MODEL));
+        Map<String, float[]> b = Fixtures.weights(two.resolve(RunFiles.MODEL));
         assertFalse(equal(a, before), "training changed the weights");
         // one worker runs on both cores of local[2], two on one each: MKL's sums differ by ~1e-6
         // relative, and Adam's step magnifies that where a gradient lies within its eps (1e-8) of 0;
@@ -97,7 +97,7 @@ class TrainStageTest {
         Path split = tmp.resolve("split");
         TrainStage.run(SharedSpark.get(), config(wide, pairs(), 1, 4, 1, 3, 1e-3, 0, false, false));
         TrainStage.run(SharedSpark.get(), config(split, pairs(), 2, 2, 1, 3, 1e-3, 0, false, false));
-        assertSameUpdate(before, Fixtures.weights(wide), Fixtures.weights(split), 1e-2);
+        assertSameUpdate(before, Fixtures.weights(wide.resolve(RunFiles.MODEL)), Fixtures.weights(split.resolve(RunFiles.MODEL)), 1e-2);
     }
 
     @Test
@@ -106,7 +106,7 @@ class TrainStageTest {
         TrainStage.run(SharedSpark.get(), config(out, pairs(), 1, 4, 1, 6, 1e-3, 0, false, false));
         assertPlot(out.resolve("metrics.png"), 6); // loss, margin, accuracy, log-probs, lr, grad norm
         Map<String, float[]> before = Fixtures.weights(Fixtures.model("llama-tiny"));
-        Map<String, float[]> after = Fixtures.weights(out);
+        Map<String, float[]> after = Fixtures.weights(out.resolve(RunFiles.MODEL));
         for (String name : before.keySet()) {
             float[] x = before.get(name);
             float[] y = after.get(name);
@@ -156,8 +156,8 @@ class TrainStageTest {
         assertEquals(2, summary.get("resumed_from_step"));
         // bit for bit: both runs are one worker on both cores of local[2] with the same micro-batches,
         // and the resumed one reads the reference log-probs, weights and optimizer state back exactly
-        Map<String, float[]> a = Fixtures.weights(straight);
-        Map<String, float[]> b = Fixtures.weights(crashed);
+        Map<String, float[]> a = Fixtures.weights(straight.resolve(RunFiles.MODEL));
+        Map<String, float[]> b = Fixtures.weights(crashed.resolve(RunFiles.MODEL));
         for (String name : a.keySet()) {
             assertClose(a.get(name), b.get(name), 0, name);
         }
@@ -180,7 +180,7 @@ class TrainStageTest {
         long tooSmall = plan.total() - 1;
         TrainConfig refused = new TrainConfig(small.model(), small.data(), small.out(), small.task(), small.prompt(),
                 small.maxLength(), small.maxPromptLength(), small.loss(), small.optim(), 1, 2, 1, 1, 1, 0, 42, "socket",
-                null, 8, "float32", tooSmall, 10, false, false);
+                null, 8, "float32", 0, tooSmall, 10, false, false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainStage.run(SharedSpark.get(), refused));
         assertTrue(e.getMessage().contains("--device-memory") && e.getMessage().contains("--per-device-batch 1"),
@@ -189,10 +189,47 @@ class TrainStageTest {
     }
 
     private static TrainConfig withMaxSkipped(TrainConfig c, int k) {
+        return with(c, c.saveTotalLimit(), k, c.resume());
+    }
+
+    private static TrainConfig with(TrainConfig c, int saveTotalLimit, int maxSkipped, boolean resume) {
         return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
                 c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
-                c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(), c.deviceMemory(),
-                k, c.resume(), c.overwrite());
+                c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(), saveTotalLimit,
+                c.deviceMemory(), maxSkipped, resume, c.overwrite());
+    }
+
+    @Test
+    void theFinalModelFolderHoldsTheModelOnlyAndOldCheckpointsArePruned() throws IOException {
+        Path out = tmp.resolve("layout");
+        TrainConfig c = with(config(out, pairs(), 1, 2, 1, 4, 1e-3, 1, false, false), 2, 10, false);
+        TrainStage.run(SharedSpark.get(), c);
+        List<String> model;
+        try (Stream<Path> files = Files.list(out.resolve(RunFiles.MODEL))) {
+            model = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        for (String f : model) {
+            assertTrue(f.equals("config.json") || f.endsWith(".safetensors") || f.equals("model.safetensors.index.json")
+                    || f.startsWith("tokenizer") || f.equals("special_tokens_map.json")
+                    || f.equals("generation_config.json"), "not a model file in model/: " + f + " " + model);
+        }
+        assertTrue(model.contains("config.json") && model.stream().anyMatch(f -> f.endsWith(".safetensors")), model.toString());
+        assertFalse(model.contains(RunFiles.OPTIMIZER));
+        assertTrue(Files.isRegularFile(out.resolve(RunFiles.STATE)), "the finished run is marked beside the model");
+        assertTrue(Files.isDirectory(out.resolve("reference")), "the reference store beside the model");
+        // checkpoints after steps 1, 2 and 3; --save-total-limit 2 keeps the newest two
+        List<String> kept;
+        try (Stream<Path> dirs = Files.list(out.resolve("checkpoints"))) {
+            kept = dirs.map(d -> d.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(List.of("step-00000002", "step-00000003"), kept);
+        assertTrue(Files.isRegularFile(out.resolve("checkpoints/step-00000003/" + RunFiles.OPTIMIZER)));
+        // resuming a finished run trains nothing and leaves its model alone
+        Map<String, float[]> before = Fixtures.weights(out.resolve(RunFiles.MODEL));
+        Map<String, Object> again = TrainStage.run(SharedSpark.get(), with(c, 2, 10, true));
+        assertEquals(4, again.get("resumed_from_step"));
+        Map<String, float[]> after = Fixtures.weights(out.resolve(RunFiles.MODEL));
+        before.forEach((name, w) -> org.junit.jupiter.api.Assertions.assertArrayEquals(w, after.get(name), name));
     }
 
     @Test
@@ -215,7 +252,7 @@ class TrainStageTest {
         List<Integer> batch = new ArrayList<>();
         skipped.get(0).get("batch").forEach(b -> batch.add(b.asInt()));
         assertTrue(batch.contains(3), "the skipped step names the example that caused it: " + batch);
-        Map<String, float[]> trained = Fixtures.weights(tolerated);
+        Map<String, float[]> trained = Fixtures.weights(tolerated.resolve(RunFiles.MODEL));
         trained.forEach((name, w) -> {
             for (float x : w) {
                 assertTrue(Float.isFinite(x), name);
@@ -268,7 +305,7 @@ class TrainStageTest {
         TrainConfig dpo = new TrainConfig(Fixtures.model("llama-tiny").toString(), pairs(), out.toString(), "dpo",
                 "plain", 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0),
                 new TrainConfig.Optim(1e-3, "constant", 0.0, 0.0, 1.0), 1, 4, 1, 1, 2, 0, 42, "allgather", null, 8,
-                "float32", 0, 10, false, false);
+                "float32", 0, 0, 10, false, false);
         TrainStage.run(SharedSpark.get(), dpo);
         List<JsonNode> m = new RunFiles(out).readMetrics();
         assertEquals(Math.log(2), m.get(0).get("loss").asDouble(), 1e-5);
@@ -291,7 +328,7 @@ class TrainStageTest {
         Path out = tmp.resolve("sft");
         TrainConfig sft = new TrainConfig(Fixtures.model("llama-tiny").toString(), List.of(data.toString()),
                 out.toString(), "sft", "plain", 1024, 512, null, new TrainConfig.Optim(1e-3, "cosine", 0.1, 0.01, 1.0),
-                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, 10, false, false);
+                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, 0, 10, false, false);
         Map<String, Object> summary = TrainStage.run(SharedSpark.get(), sft);
         assertEquals(4, summary.get("examples"));
         assertEquals(3, summary.get("steps"), "3 epochs of one global batch of 4");
@@ -301,7 +338,7 @@ class TrainStageTest {
         assertEquals(2 + 3 + 4 + 5 + 4, m.get(0).get("response_tokens").asInt());
         assertEquals(0.0, m.get(0).get("lr").asDouble(), "warm-up starts at 0 as HF's scheduler does");
         assertTrue(m.get(2).get("loss").asDouble() < m.get(0).get("loss").asDouble(), "loss fell: " + m);
-        assertFalse(equal(Fixtures.weights(out), Fixtures.weights(Fixtures.model("llama-tiny"))));
+        assertFalse(equal(Fixtures.weights(out.resolve(RunFiles.MODEL)), Fixtures.weights(Fixtures.model("llama-tiny"))));
         assertPlot(out.resolve("metrics.png"), 3); // what SFT records: loss, lr, grad norm
     }
 
