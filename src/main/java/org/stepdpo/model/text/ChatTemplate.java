@@ -143,6 +143,9 @@ public record ChatTemplate(String source, Map<String, Object> variables) impleme
                     .withTrimBlocks(true)
                     .withLstripBlocks(true)
                     .withElResolver(resolver)
+                    // the messages are data: text such as "{{ x }}" or "{% ... %}" in a problem or a
+                    // solution is printed as it is, never interpreted (jinjava would otherwise render it)
+                    .withNestedInterpretationEnabled(false)
                     .withLegacyOverrides(LegacyOverrides.newBuilder()
                             .withUseTrimmingForNotesAndExpressions(true)
                             .withParseWhitespaceControlStrictly(true)

@@ -47,6 +47,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void templateSyntaxInsideAMessageIsPrintedNotInterpreted() {
+        // a MATH solution (ProcessBench math) and text that would be template code if it were interpreted
+        for (String content : List.of("$\\frac{{\\text{last term} - \\text{first term}}}{2}$",
+                "{{ raise_exception('x') }} {% for i in range(9) %}i{% endfor %} {# note #}")) {
+            assertEquals("<|im_start|>user\n" + content + "<|im_end|>\n<|im_start|>assistant\n", qwen.renderUser(content));
+        }
+    }
+
+    @Test
     void qwenSystemTurnsThinkingAndNoGenerationPrompt() {
         assertEquals("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n",
                 qwen.render(List.of(msg("system", "S"), msg("user", "Q")), true, null));
