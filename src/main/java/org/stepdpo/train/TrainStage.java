@@ -49,10 +49,11 @@ public final class TrainStage {
         checkWorkers(jsc, config.workers());
         Path out = LocalPaths.of(config.out());
         MemoryPlan plan = memoryPlan(HfConfig.load(LocalPaths.of(config.model())), config); // fails fast naming config.json
-        LOG.info("Memory plan per worker: {}", plan.toMap(config.deviceMemory()));
+        Map<String, Object> planned = plan.toMap(config.deviceMemory());
+        LOG.info("Memory plan per worker: {}", planned);
         plan.requireFits(config.deviceMemory());
         prepareOutput(out, config);
-        RunFiles.writeJsonAtomically(out.resolve(MEMORY_PLAN), plan.toMap(config.deviceMemory()));
+        RunFiles.writeJsonAtomically(out.resolve(MEMORY_PLAN), planned);
         Map<String, Object> summary = new LinkedHashMap<>();
         Map<String, Object> timing = new LinkedHashMap<>();
         EncodeSpec spec = new EncodeSpec(config.model(), config.prompt(),
