@@ -89,6 +89,10 @@ final class TrainOptions {
             + "that are skipped before the run stops (default 10).")
     int maxSkippedSteps = TrainConfig.DEFAULT_MAX_SKIPPED_STEPS;
 
+    @Option(names = "--shard-optimizer", description = "Split AdamW's state over the workers (ZeRO stage 1/2): "
+            + "gradients reduce-scattered, each worker updates its 1/N share, weights all-gathered.")
+    boolean shardOptimizer;
+
     @Option(names = "--resume", description = "Continue from the latest checkpoint under --out.")
     boolean resume;
 
@@ -102,7 +106,7 @@ final class TrainOptions {
         return new TrainConfig(model, data, out, task, template, maxLength, maxPromptLength, loss,
                 new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
                 gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype, saveTotalLimit,
-                deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), maxSkippedSteps, resume,
+                deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), maxSkippedSteps, shardOptimizer, resume,
                 overwrite);
     }
 }

@@ -75,6 +75,42 @@ final class AllGatherExchange implements GradientExchange {
         return new Summed(outFloats, outDoubles);
     }
 
+    /** Each task's chunk travels as its message (with {@code n} as its one double) and is copied into place. */
+    @Override
+    public float[] allGather(float[] chunk, int n) {
+        Objects.requireNonNull(chunk, "chunk");
+        GradientExchange.requireChunk(chunk, n, GradientExchange.chunkStart(rank(), n, size()),
+                GradientExchange.chunkStart(rank() + 1, n, size()));
+        if (size() == 1) {
+            return chunk;
+        }
+        String[] messages = group.allGather(encode(chunk, new double[] {n}));
+        float[] whole = new float[n];
+        double[] theirN = new double[1];
+        for (int k = 0; k < messages.length; k++) {
+            int from = GradientExchange.chunkStart(k, n, size());
+            int to = GradientExchange.chunkStart(k + 1, n, size());
+            try {
+                VectorStreams.Reader in = new VectorStreams.Reader(
+                        Base64.getDecoder().wrap(new Latin1Input(messages[k])));
+                int nFloats = in.readInt();
+                int nDoubles = in.readInt();
+                if (nDoubles == 1) {
+                    in.readDoubles(theirN);
+                }
+                if (nDoubles != 1 || theirN[0] != n || nFloats != to - from) {
+                    throw new IllegalArgumentException("gradient exchange (allgather): rank " + k + " gathers a "
+                            + "different vector than rank " + rank() + "'s " + n + " floats; every task must gather "
+                            + "vectors of the same length");
+                }
+                in.readFloats(whole, from, to, false);
+            } catch (IOException e) {
+                throw new UncheckedIOException("gradient exchange (allgather): cannot decode rank " + k + "'s message", e);
+            }
+        }
+        return whole;
+    }
+
     @Override
     public void close() {}
 

@@ -37,6 +37,37 @@ public interface GradientExchange extends AutoCloseable {
     /** Sums {@code floats} and {@code doubles} across the tasks in one round. */
     Summed sum(float[] floats, double[] doubles);
 
+    /**
+     * Reduce-scatter: sums {@code floats} across the tasks like {@link #sum} but returns only this
+     * task's chunk of the sum, elements {@code [chunkStart(rank), chunkStart(rank + 1))}, bit for bit
+     * equal to that part of {@link #sum}'s result; the doubles come back summed whole.
+     */
+    default Summed reduceScatter(float[] floats, double[] doubles) {
+        Summed all = sum(floats, doubles);
+        int n = floats.length;
+        return new Summed(java.util.Arrays.copyOfRange(all.floats(), chunkStart(rank(), n, size()),
+                chunkStart(rank() + 1, n, size())), all.doubles());
+    }
+
+    /**
+     * All-gather: every task gives its chunk ({@link #reduceScatter}'s layout) of a vector of length
+     * {@code n}; every task gets the whole vector, each chunk as its owner gave it.
+     */
+    float[] allGather(float[] chunk, int n);
+
+    /** Where task {@code j}'s chunk of a vector of length {@code n} starts among {@code size} tasks. */
+    static int chunkStart(int j, int n, int size) {
+        return (int) ((long) n * j / size);
+    }
+
+    /** Fails unless {@code chunk} has the length of the chunk {@code [from, to)} of a vector of length {@code n}. */
+    static void requireChunk(float[] chunk, int n, int from, int to) {
+        if (chunk.length != to - from) {
+            throw new IllegalArgumentException("allGather: this task's chunk of a vector of " + n + " floats has "
+                    + (to - from) + " elements, given " + chunk.length);
+        }
+    }
+
     /** Sums one float vector across the tasks in one round. */
     default float[] sum(float[] local) {
         return sum(local, new double[0]).floats();

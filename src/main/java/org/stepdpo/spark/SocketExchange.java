@@ -16,8 +16,9 @@ import org.stepdpo.spark.SocketMesh.Peer;
 
 /**
  * A {@link GradientExchange} over TCP between the barrier tasks: a {@link SocketMesh}, opened
- * once with one allGather, joins every pair of tasks. A round is a reduce-scatter
- * then an all-gather: rank j receives chunk j of every task's floats and adds them in rank order,
+ * once with one allGather, joins every pair of tasks. A {@link #sum} round is a reduce-scatter
+ * then an all-gather, and each phase is also a round of its own ({@link #reduceScatter},
+ * {@link #allGather}): rank j receives chunk j of every task's floats and adds them in rank order,
  * then sends its summed chunk to all; the doubles go to every task whole and each adds them in
  * rank order. Sends run on one thread per peer while the task's own thread receives.
  */
@@ -76,29 +77,73 @@ final class SocketExchange implements GradientExchange {
         if (size == 1) {
             return new Summed(floats, doubles);
         }
+        return guarded(r -> {
+            int n = floats.length;
+            float[] out = new float[n];
+            double[] doubleSum = reduceScatterPhase(r, floats, doubles, out, start(rank, n));
+            allGatherPhase(r, out);
+            return new Summed(out, doubleSum);
+        });
+    }
+
+    @Override
+    public Summed reduceScatter(float[] floats, double[] doubles) {
+        Objects.requireNonNull(floats, "floats");
+        Objects.requireNonNull(doubles, "doubles");
+        if (size == 1) {
+            return new Summed(floats, doubles);
+        }
+        return guarded(r -> {
+            int n = floats.length;
+            float[] chunk = new float[start(rank + 1, n) - start(rank, n)];
+            return new Summed(chunk, reduceScatterPhase(r, floats, doubles, chunk, 0));
+        });
+    }
+
+    @Override
+    public float[] allGather(float[] chunk, int n) {
+        Objects.requireNonNull(chunk, "chunk");
+        GradientExchange.requireChunk(chunk, n, start(rank, n), start(rank + 1, n));
+        if (size == 1) {
+            return chunk;
+        }
+        return guarded(r -> {
+            float[] whole = new float[n];
+            System.arraycopy(chunk, 0, whole, start(rank, n), chunk.length);
+            allGatherPhase(r, whole);
+            return whole;
+        });
+    }
+
+    /** Runs one round; a failure closes the exchange, so that the peers fail fast too. */
+    private <R> R guarded(java.util.function.LongFunction<R> body) {
         if (closed || failure != null) {
-            throw new IllegalStateException("gradient exchange (socket): rank " + rank + " cannot sum: "
+            throw new IllegalStateException("gradient exchange (socket): rank " + rank + " cannot exchange: "
                     + (failure != null ? "an earlier round failed: " + failure : "closed"));
         }
         long r = ++round;
         try {
-            return exchange(r, floats, doubles);
+            return body.apply(r);
         } catch (RuntimeException e) {
-            // The streams are now out of step: close, so that the peers fail fast too.
+            // The streams are now out of step.
             failure = String.valueOf(e.getMessage());
             close();
             throw e;
         }
     }
 
-    private Summed exchange(long r, float[] floats, double[] doubles) {
+    /**
+     * Rank j receives chunk j of every task's floats and adds them in rank order into
+     * {@code dst[at ...]}; the doubles go to every task whole and each adds them in rank order.
+     *
+     * @return the summed doubles
+     */
+    private double[] reduceScatterPhase(long r, float[] floats, double[] doubles, float[] dst, int at) {
         int n = floats.length;
-        float[] out = new float[n];
         int from = start(rank, n);
         int to = start(rank + 1, n);
-
-        // Reduce-scatter. Headers first, from this thread: every task learns every length before any
-        // bulk data, so a length mismatch fails on every task with the same kind of error.
+        // Headers first, from this thread: every task learns every length before any bulk data, so a
+        // length mismatch fails on every task with the same kind of error.
         for (Peer p : mesh.peers()) {
             try {
                 p.out().writeLong(r);
@@ -133,12 +178,12 @@ final class SocketExchange implements GradientExchange {
         for (int k = 0; k < size; k++) {
             if (k == rank) {
                 for (int i = from; i < to; i++) {
-                    out[i] = k == 0 ? floats[i] : out[i] + floats[i];
+                    dst[at + i - from] = k == 0 ? floats[i] : dst[at + i - from] + floats[i];
                 }
                 System.arraycopy(doubles, 0, theirs, 0, doubles.length);
             } else {
                 try {
-                    peers[k].in().readFloats(out, from, to, k > 0);
+                    peers[k].in().readFloats(dst, at, at + to - from, k > 0);
                     peers[k].in().readDoubles(theirs);
                 } catch (IOException e) {
                     throw failed(peers[k], r, "receiving from", e);
@@ -149,22 +194,32 @@ final class SocketExchange implements GradientExchange {
             }
         }
         await(sends, r);
+        return doubleSum;
+    }
 
-        // All-gather: our summed chunk to every peer; their summed chunks into place.
-        sends = sendToAll(p -> {
+    /** Our chunk of {@code whole} to every peer; their chunks into place. */
+    private void allGatherPhase(long r, float[] whole) {
+        int n = whole.length;
+        List<Future<?>> sends = sendToAll(p -> {
             p.out().writeLong(r);
-            p.out().writeFloats(out, from, to);
+            p.out().writeInt(n);
+            p.out().writeFloats(whole, start(rank, n), start(rank + 1, n));
         });
         for (Peer p : mesh.peers()) {
             try {
                 expectRound(p, r);
-                p.in().readFloats(out, start(p.rank(), n), start(p.rank() + 1, n), false);
+                int theirN = p.in().readInt();
+                if (theirN != n) {
+                    throw new IllegalArgumentException("gradient exchange (socket) round " + r + ": " + p.name()
+                            + " gathers a vector of " + theirN + " floats, rank " + rank + " one of " + n
+                            + "; every task must gather vectors of the same length");
+                }
+                p.in().readFloats(whole, start(p.rank(), n), start(p.rank() + 1, n), false);
             } catch (IOException e) {
                 throw failed(p, r, "receiving from", e);
             }
         }
         await(sends, r);
-        return new Summed(out, doubleSum);
     }
 
     /** What one sender thread writes to one peer; the stream is flushed after it. */
@@ -187,7 +242,7 @@ final class SocketExchange implements GradientExchange {
 
     /** Where chunk {@code j} of a vector of length {@code n} starts; chunk {@code size} is the end. */
     private int start(int j, int n) {
-        return (int) ((long) n * j / size);
+        return GradientExchange.chunkStart(j, n, size);
     }
 
     private static void expectRound(Peer p, long r) throws IOException {

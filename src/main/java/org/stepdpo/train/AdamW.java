@@ -115,6 +115,15 @@ public final class AdamW implements AutoCloseable {
         return params;
     }
 
+    /** Bytes of state held: the two float32 moments of every parameter. */
+    public long stateBytes() {
+        long bytes = 0;
+        for (NDArray m : expAvg.values()) {
+            bytes += 8 * m.size();
+        }
+        return bytes;
+    }
+
     /** Number of steps applied so far (torch's {@code state["step"]}). */
     public long stepCount() {
         return steps;
@@ -126,51 +135,61 @@ public final class AdamW implements AutoCloseable {
      */
     public void step(Map<String, NDArray> grads, double lr) {
         checkOpen();
-        if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("AdamW learning rate must be finite and >= 0, got " + lr);
-        }
+        Coefficients.of(config, steps + 1, lr); // checks lr before anything else
         checkGradients(grads);
         long t = steps + 1;
-        double biasCorrection1 = 1 - Math.pow(config.beta1(), t);
-        double biasCorrection2 = 1 - Math.pow(config.beta2(), t);
-        float stepSize = (float) (lr / biasCorrection1);
-        float biasCorrection2Sqrt = (float) Math.sqrt(biasCorrection2);
-        float decay = (float) (1 - lr * config.weightDecay());
-        float beta1 = (float) config.beta1();
-        float beta2 = (float) config.beta2();
-        float oneMinusBeta1 = (float) (1 - config.beta1());
-        float oneMinusBeta2 = (float) (1 - config.beta2());
-        float eps = (float) config.eps();
+        Coefficients c = Coefficients.of(config, t, lr);
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 String name = e.getKey();
-                NDArray p = e.getValue();
-                NDArray g = grads.get(name);
-                NDArray m = expAvg.get(name);
-                NDArray v = expAvgSq.get(name);
-                try (NDScope scope = new NDScope()) { // frees anything else an operation creates
-                    scope.suppressNotUsedWarning();
-                    if (config.weightDecay() != 0 && decays(name)) {
-                        p.muli(decay);
-                    }
-                    // each temporary is closed as soon as it is used: at most two of a parameter's size live
-                    try (NDArray scaled = g.mul(oneMinusBeta1)) {
-                        m.muli(beta1).addi(scaled);
-                    }
-                    try (NDArray squared = g.square()) {
-                        v.muli(beta2).addi(squared.muli(oneMinusBeta2));
-                    }
-                    try (NDArray denom = v.sqrt(); NDArray update = m.div(denom.divi(biasCorrection2Sqrt).addi(eps))) {
-                        p.subi(update.muli(stepSize));
-                    }
-                }
+                update(e.getValue(), grads.get(name), expAvg.get(name), expAvgSq.get(name), c, decays(name));
             }
         } finally {
             JniUtils.setGradMode(grad);
         }
         steps = t;
+    }
+
+    /** The scalars of update {@code t} (1-based) with learning rate {@code lr}, as float32 like the tensors. */
+    record Coefficients(float stepSize, float biasCorrection2Sqrt, float decay, float beta1, float beta2,
+            float oneMinusBeta1, float oneMinusBeta2, float eps, boolean weightDecay) {
+        static Coefficients of(AdamWConfig config, long t, double lr) {
+            if (!(lr >= 0) || Double.isInfinite(lr)) {
+                throw new IllegalArgumentException("AdamW learning rate must be finite and >= 0, got " + lr);
+            }
+            double biasCorrection1 = 1 - Math.pow(config.beta1(), t);
+            double biasCorrection2 = 1 - Math.pow(config.beta2(), t);
+            return new Coefficients((float) (lr / biasCorrection1), (float) Math.sqrt(biasCorrection2),
+                    (float) (1 - lr * config.weightDecay()), (float) config.beta1(), (float) config.beta2(),
+                    (float) (1 - config.beta1()), (float) (1 - config.beta2()), (float) config.eps(),
+                    config.weightDecay() != 0);
+        }
+    }
+
+    /**
+     * One parameter's update in place, with autograd off: {@code p}, {@code m} and {@code v} are
+     * written, {@code g} only read. Elementwise, so a slice of a parameter updated alone gets the
+     * same values bit for bit as the same elements of the whole.
+     */
+    static void update(NDArray p, NDArray g, NDArray m, NDArray v, Coefficients c, boolean decays) {
+        try (NDScope scope = new NDScope()) { // frees anything else an operation creates
+            scope.suppressNotUsedWarning();
+            if (c.weightDecay() && decays) {
+                p.muli(c.decay());
+            }
+            // each temporary is closed as soon as it is used: at most two of a parameter's size live
+            try (NDArray scaled = g.mul(c.oneMinusBeta1())) {
+                m.muli(c.beta1()).addi(scaled);
+            }
+            try (NDArray squared = g.square()) {
+                v.muli(c.beta2()).addi(squared.muli(c.oneMinusBeta2()));
+            }
+            try (NDArray denom = v.sqrt(); NDArray update = m.div(denom.divi(c.biasCorrection2Sqrt()).addi(c.eps()))) {
+                p.subi(update.muli(c.stepSize()));
+            }
+        }
     }
 
     /**
@@ -278,7 +297,7 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    private static SafetensorsWriter.Tensor tensor(String name, NDArray a) {
+    static SafetensorsWriter.Tensor tensor(String name, NDArray a) {
         long[] shape = a.getShape().getShape();
         ByteBuffer bytes = a.toByteBuffer();
         if (bytes.order() == ByteOrder.LITTLE_ENDIAN) {
@@ -287,7 +306,7 @@ public final class AdamW implements AutoCloseable {
         return SafetensorsWriter.f32(name, shape, bytes.asFloatBuffer(), DType.F32);
     }
 
-    private static void checkSafetensorsName(Path file) {
+    static void checkSafetensorsName(Path file) {
         if (!file.getFileName().toString().endsWith(".safetensors")) {
             throw new IllegalArgumentException("optimizer state file " + file + ": expected a name ending in"
                     + " .safetensors");

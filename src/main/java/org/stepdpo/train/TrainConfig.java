@@ -35,13 +35,15 @@ import org.stepdpo.model.text.PromptTemplates;
  *                        {@link MemoryPlan} needs more is refused before any task starts
  * @param maxSkippedSteps steps with a non-finite loss or gradient that are skipped (not applied) before
  *                        the run stops, its last checkpoint intact
+ * @param shardOptimizer  AdamW state split over the workers ({@link ShardedAdamW}, ZeRO stage 1/2); each
+ *                        checkpoint holds one optimizer file per worker
  * @param resume          continue from the latest checkpoint under {@code out}
  * @param overwrite       replace {@code out} when it already holds files
  */
 public record TrainConfig(String model, List<String> data, String out, String task, String prompt, int maxLength,
         int maxPromptLength, PreferenceLoss.Config loss, Optim optim, int workers, int perDeviceBatch, int gradAccum,
         int epochs, int maxSteps, int saveSteps, long seed, String exchange, String reference, int referenceBatch,
-        String saveDtype, int saveTotalLimit, long deviceMemory, int maxSkippedSteps, boolean resume, boolean overwrite)
+        String saveDtype, int saveTotalLimit, long deviceMemory, int maxSkippedSteps, boolean shardOptimizer, boolean resume, boolean overwrite)
         implements Serializable {
 
     public static final List<String> TASKS = List.of("step-dpo", "dpo", "sft");
@@ -165,6 +167,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
             m.put("device_memory", deviceMemory);
         }
         m.put("max_skipped_steps", maxSkippedSteps);
+        m.put("shard_optimizer", shardOptimizer);
         return m;
     }
 }

@@ -94,6 +94,8 @@ public final class TrainStage {
             summary.put("stopped", stopped);
         }
         summary.put("workers", config.workers());
+        summary.put("shard_optimizer", config.shardOptimizer());
+        summary.put("optimizer_state_bytes", reports.stream().map(Trainer.Report::optimizerStateBytes).toList());
         summary.put("threads_per_worker", TaskThreads.forWorkers(jsc, config.workers()));
         summary.put("tokens", tokens);
         timing.put("train_s", Math.round(trainS * 100) / 100.0);
@@ -117,9 +119,10 @@ public final class TrainStage {
         return summary;
     }
 
-    /** What one worker of this run holds: float32 weights, unsharded AdamW, the run's batch and length. */
+    /** What one worker of this run holds: float32 weights, AdamW (sharded or not), the run's batch and length. */
     static MemoryPlan memoryPlan(HfConfig model, TrainConfig config) {
-        return MemoryPlan.of(model, new MemoryPlan.Settings(config.workers(), MemoryPlan.DType.FLOAT32, false, 0, List.of(),
+        return MemoryPlan.of(model, new MemoryPlan.Settings(config.workers(), MemoryPlan.DType.FLOAT32,
+                config.shardOptimizer(), 0, List.of(),
                 config.perDeviceBatch(), config.maxLength()));
     }
 
@@ -167,6 +170,14 @@ public final class TrainStage {
                 throw new IllegalArgumentException("--resume: the checkpoint " + dir + " was written with " + was
                         + ", this run has " + now + "; resume with the same data, --workers x --per-device-batch x "
                         + "--grad-accum and --seed, or train into a new --out");
+            }
+            int shards = state.path("optimizer_shards").asInt(0);
+            int want = config.shardOptimizer() ? config.workers() : 0;
+            if (!dir.equals(out) && shards != want) {
+                throw new IllegalArgumentException("--resume: the checkpoint " + dir + " holds optimizer state "
+                        + (shards == 0 ? "unsharded" : "sharded over " + shards + " workers (--shard-optimizer --workers "
+                                + shards + ")") + ", this run asks for it " + (want == 0 ? "unsharded" : "sharded over "
+                                        + want + " workers") + "; resume with the flags of the run that wrote it");
             }
             LOG.info("Resuming from {} (step {} of {})", dir, state.path("step").asInt(), plan.totalSteps());
         });

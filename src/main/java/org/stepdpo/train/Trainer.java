@@ -35,10 +35,11 @@ public final class Trainer<T> {
 
     /**
      * What one worker did: its steps, wall time, time spent exchanging, tokens processed, the steps
-     * skipped for a non-finite loss or gradient, and why it stopped early (null when it did not).
+     * skipped for a non-finite loss or gradient, why it stopped early (null when it did not), and
+     * the bytes of optimizer state it held.
      */
     public record Report(int rank, int firstStep, int lastStep, double seconds, double exchangeSeconds, long tokens,
-            int skippedSteps, String stopped) implements Serializable {}
+            int skippedSteps, String stopped, long optimizerStateBytes) implements Serializable {}
 
     private final TrainConfig config;
     private final TrainObjective<T> objective;
@@ -73,7 +74,7 @@ public final class Trainer<T> {
             firstStep = agreed;
             if (agreed >= total) { // a finished run: its final model is written
                 LOG.info("Worker {}: the run under {} has finished all {} steps", rank, files.out(), total);
-                return new Report(rank, agreed, agreed, 0, 0, 0, 0, null);
+                return new Report(rank, agreed, agreed, 0, 0, 0, 0, null, 0);
             }
             if (agreed > 0) {
                 start = files.completeCheckpoint(agreed).orElseThrow(() -> new IllegalStateException(
@@ -89,15 +90,16 @@ public final class Trainer<T> {
         int skipped = 0;
         String stopped = null;
         int lastStep = total;
+        long stateBytes;
         try (DecoderLM model = DecoderLM.load(start, device, DataType.FLOAT32);
-                AdamW optimizer = new AdamW(model.weights().byName(),
-                        AdamWConfig.DEFAULTS.withWeightDecay(config.optim().weightDecay()))) {
+                Optimizer optimizer = new Optimizer(model, config, exchange)) {
             if (firstStep > 0) {
-                optimizer.load(start.resolve(RunFiles.OPTIMIZER));
+                optimizer.load(start);
             }
             if (rank == 0) {
                 files.truncateMetrics(firstStep);
             }
+            stateBytes = optimizer.stateBytes();
             Autograd.requireGradients(model.weights());
             for (int step = firstStep; step < total; step++) {
                 long t0 = System.nanoTime();
@@ -117,24 +119,11 @@ public final class Trainer<T> {
                     }
                 }
                 double lr = schedule.at(step);
-                boolean finite;
-                double gradNorm;
-                double exchangeS;
-                double[] all;
-                Map<String, NDArray> local = Autograd.gradients(model.weights());
-                try (NDManager m = model.manager().newSubManager()) {
-                    long tx = System.nanoTime();
-                    Summed summed = sumAcrossWorkers(exchange, local, sums, BUCKET_FLOATS, m);
-                    exchangeS = (System.nanoTime() - tx) / 1e9;
-                    all = summed.sums();
-                    gradNorm = GradClip.clip(summed.grads().values(), config.optim().maxGradNorm());
-                    finite = Double.isFinite(gradNorm) && Arrays.stream(all).allMatch(Double::isFinite);
-                    if (finite) {
-                        optimizer.step(summed.grads(), lr);
-                    }
-                } finally {
-                    local.values().forEach(NDArray::close); // handles only: the gradients stay with the parameters
-                }
+                Stepped stepped = optimizer.step(exchange, sums, lr);
+                double exchangeS = stepped.exchangeSeconds();
+                double gradNorm = stepped.gradNorm();
+                double[] all = stepped.sums();
+                boolean finite = stepped.applied();
                 exchangeSeconds += exchangeS;
                 tokens += (long) sums[sums.length - 1];
                 double stepS = (System.nanoTime() - t0) / 1e9;
@@ -145,6 +134,10 @@ public final class Trainer<T> {
                             + "most {}); the step's examples (0-based positions in the training data): {}", step + 1,
                             gradNorm, skipped, config.maxSkippedSteps(), Arrays.toString(globalIndices));
                 }
+                boolean checkpoint = step + 1 < total && config.saveSteps() > 0 && (step + 1) % config.saveSteps() == 0;
+                if (checkpoint) {
+                    optimizer.saveShard(files.checkpoint(step + 1), exchange); // every worker's own part, then rank 0 the rest
+                }
                 if (rank == 0) {
                     Map<String, Object> line = metrics(step + 1, lr, gradNorm, all, stepS, exchangeS);
                     if (!finite) {
@@ -153,7 +146,7 @@ public final class Trainer<T> {
                     }
                     files.appendMetrics(line);
                     LOG.info("step {}/{} {}", step + 1, total, describe(line));
-                    if (step + 1 < total && config.saveSteps() > 0 && (step + 1) % config.saveSteps() == 0) {
+                    if (checkpoint) {
                         save(model, optimizer, source, files.checkpoint(step + 1), step + 1, DType.F32);
                         files.pruneCheckpoints(config.saveTotalLimit());
                     }
@@ -170,7 +163,7 @@ public final class Trainer<T> {
             }
         }
         return new Report(rank, firstStep, lastStep, (System.nanoTime() - begin) / 1e9, exchangeSeconds, tokens, skipped,
-                stopped);
+                stopped, stateBytes);
     }
 
     /**
@@ -236,20 +229,18 @@ public final class Trainer<T> {
         }
         Map<String, NDArray> out = new LinkedHashMap<>();
         double[] summedSums = null;
-        List<Map.Entry<String, NDArray>> all = new ArrayList<>(grads.entrySet());
-        List<Map.Entry<String, NDArray>> bucket = new ArrayList<>();
-        long floats = 0;
-        for (int i = 0; i < all.size(); i++) {
-            bucket.add(all.get(i));
-            floats += all.get(i).getValue().size();
-            if (i == all.size() - 1 || floats + all.get(i + 1).getValue().size() > bucketFloats) {
-                double[] s = exchangeBucket(exchange, bucket, floats, summedSums == null ? sums : new double[0],
-                        manager, out);
-                if (summedSums == null) {
-                    summedSums = s;
-                }
-                bucket.clear();
-                floats = 0;
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        grads.forEach((name, g) -> sizes.put(name, g.size()));
+        for (List<String> names : GradientBuckets.of(sizes, bucketFloats)) {
+            List<Map.Entry<String, NDArray>> bucket = new ArrayList<>();
+            long floats = 0;
+            for (String name : names) {
+                bucket.add(Map.entry(name, grads.get(name)));
+                floats += grads.get(name).size();
+            }
+            double[] s = exchangeBucket(exchange, bucket, floats, summedSums == null ? sums : new double[0], manager, out);
+            if (summedSums == null) {
+                summedSums = s;
             }
         }
         return new Summed(out, summedSums);
@@ -277,6 +268,112 @@ public final class Trainer<T> {
             at += n;
         }
         return summed.doubles();
+    }
+
+    /** What an optimizer step did: the global gradient norm, the summed metric sums, whether it was applied. */
+    record Stepped(double gradNorm, double[] sums, boolean applied, double exchangeSeconds) {}
+
+    /**
+     * This worker's optimizer: AdamW on the whole model after an all-reduce of the gradients, or
+     * {@link ShardedAdamW} with {@code --shard-optimizer}.
+     */
+    private static final class Optimizer implements AutoCloseable {
+        private final DecoderLM model;
+        private final TrainConfig config;
+        private final AdamW whole;
+        private final ShardedAdamW sharded;
+        private final int rank;
+        private final int size;
+
+        Optimizer(DecoderLM model, TrainConfig config, GradientExchange exchange) {
+            this.model = model;
+            this.config = config;
+            this.rank = exchange.rank();
+            this.size = exchange.size();
+            AdamWConfig adamw = AdamWConfig.DEFAULTS.withWeightDecay(config.optim().weightDecay());
+            if (config.shardOptimizer()) {
+                this.whole = null;
+                this.sharded = new ShardedAdamW(model.weights().byName(), adamw, rank, size, BUCKET_FLOATS);
+                LOG.info("Worker {}: optimizer state sharded over {} workers, {} bytes here", rank, size,
+                        sharded.stateBytes());
+            } else {
+                this.whole = new AdamW(model.weights().byName(), adamw);
+                this.sharded = null;
+            }
+        }
+
+        /** Bytes of optimizer state on this worker. */
+        long stateBytes() {
+            return sharded != null ? sharded.stateBytes() : whole.stateBytes();
+        }
+
+        Stepped step(GradientExchange exchange, double[] sums, double lr) {
+            Map<String, NDArray> local = Autograd.gradients(model.weights());
+            try {
+                if (sharded != null) {
+                    ShardedAdamW.Outcome o = sharded.step(exchange, local, sums, config.optim().maxGradNorm(), lr);
+                    return new Stepped(o.gradNorm(), o.sums(), o.applied(), o.exchangeSeconds());
+                }
+                try (NDManager m = model.manager().newSubManager()) {
+                    long tx = System.nanoTime();
+                    Summed summed = sumAcrossWorkers(exchange, local, sums, BUCKET_FLOATS, m);
+                    double exchangeS = (System.nanoTime() - tx) / 1e9;
+                    double gradNorm = GradClip.clip(summed.grads().values(), config.optim().maxGradNorm());
+                    boolean finite = Double.isFinite(gradNorm) && Arrays.stream(summed.sums()).allMatch(Double::isFinite);
+                    if (finite) {
+                        whole.step(summed.grads(), lr);
+                    }
+                    return new Stepped(gradNorm, summed.sums(), finite, exchangeS);
+                }
+            } finally {
+                local.values().forEach(NDArray::close); // handles only: the gradients stay with the parameters
+            }
+        }
+
+        /** Resumes from checkpoint folder {@code dir}. */
+        void load(Path dir) {
+            if (sharded != null) {
+                sharded.load(dir.resolve(ShardedAdamW.fileName(rank, size)));
+            } else {
+                Path file = dir.resolve(RunFiles.OPTIMIZER);
+                if (!java.nio.file.Files.isRegularFile(file)
+                        && java.nio.file.Files.isRegularFile(dir.resolve(ShardedAdamW.fileName(0, size)))) {
+                    throw new IllegalArgumentException("checkpoint " + dir + " holds sharded optimizer state: resume "
+                            + "with --shard-optimizer and the same --workers");
+                }
+                whole.load(file);
+            }
+        }
+
+        /**
+         * Sharded: writes this worker's shard into checkpoint folder {@code dir}, then waits until
+         * every worker has (a collective call); otherwise nothing.
+         */
+        void saveShard(Path dir, GradientExchange exchange) {
+            if (sharded != null) {
+                sharded.save(dir.resolve(ShardedAdamW.fileName(rank, size)));
+                if (size > 1) {
+                    exchange.sum(new double[1]);
+                }
+            }
+        }
+
+        /** Unsharded: writes the whole state into checkpoint folder {@code dir}. */
+        void saveWhole(Path dir) {
+            if (whole != null) {
+                whole.save(dir.resolve(RunFiles.OPTIMIZER));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (whole != null) {
+                whole.close();
+            }
+            if (sharded != null) {
+                sharded.close();
+            }
+        }
     }
 
     /** One {@code metrics.jsonl} line from the summed metrics of all workers. */
@@ -335,11 +432,14 @@ public final class Trainer<T> {
                 (System.nanoTime() - t0) / 1_000_000);
     }
 
-    /** Writes the model, its optimizer state and the data position (last, marking it complete). */
-    private void save(DecoderLM model, AdamW optimizer, Path source, Path dir, int step, DType storeAs) {
+    /**
+     * Writes the model, the optimizer state (unless sharded: then each worker has written its own)
+     * and the data position (last, marking the checkpoint complete).
+     */
+    private void save(DecoderLM model, Optimizer optimizer, Path source, Path dir, int step, DType storeAs) {
         long t0 = System.nanoTime();
         ModelWriter.save(model, source, dir, storeAs);
-        optimizer.save(dir.resolve(RunFiles.OPTIMIZER));
+        optimizer.saveWhole(dir);
         RunFiles.writeState(dir, state(step, storeAs));
         LOG.info("Saved checkpoint after step {} to {} in {} ms", step, dir, (System.nanoTime() - t0) / 1_000_000);
     }
@@ -353,6 +453,7 @@ public final class Trainer<T> {
         state.put("global_batch", plan.globalBatch());
         state.put("seed", plan.seed());
         state.put("weights_dtype", storeAs.name());
+        state.put("optimizer_shards", config.shardOptimizer() ? config.workers() : 0);
         return state;
     }
 }

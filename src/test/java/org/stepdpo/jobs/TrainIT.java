@@ -83,6 +83,37 @@ class TrainIT {
     }
 
     @Test
+    void threeWorkersWithShardedOptimizerStateTrainLikeThreeWithout(@TempDir Path dir) throws Exception {
+        Map<String, Map<String, float[]>> weights = new java.util.LinkedHashMap<>();
+        Map<String, JsonNode> summaries = new java.util.LinkedHashMap<>();
+        for (String run : List.of("whole", "sharded")) {
+            Path out = dir.resolve(run);
+            List<String> cmd = new ArrayList<>(List.of("jobs/spark-submit", "--master", "local[3]"));
+            cmd.addAll(args(out, "1e-3", "--workers", "3", "--per-device-batch", "1", "--max-steps", "3"));
+            if (run.equals("sharded")) {
+                cmd.add("--shard-optimizer");
+            }
+            Launch.Result r = Launch.run(300, null, cmd.toArray(String[]::new));
+            assertEquals(0, r.code(), r.both());
+            weights.put(run, Fixtures.weights(out.resolve("model")));
+            summaries.put(run, JSON.readTree(out.resolve("train_summary.json").toFile()));
+        }
+        // the same gradient sums (the same exchange chunks), AdamW's arithmetic on slices: only the
+        // order of the gradient norm's squares differs
+        assertWeightsClose(weights.get("whole"), weights.get("sharded"), 1e-6);
+        long params = weights.get("whole").values().stream().mapToLong(a -> a.length).sum();
+        long total = 0;
+        for (JsonNode bytes : summaries.get("sharded").get("optimizer_state_bytes")) {
+            assertEquals(8.0 * params / 3, bytes.asDouble(), 8.0 * 4, "a third each");
+            total += bytes.asLong();
+        }
+        assertEquals(8 * params, total);
+        for (JsonNode bytes : summaries.get("whole").get("optimizer_state_bytes")) {
+            assertEquals(8 * params, bytes.asLong());
+        }
+    }
+
+    @Test
     void moreWorkersThanTheClusterHasSlotsFailWithinSecondsNamingTheFlag(@TempDir Path dir) throws Exception {
         LocalCluster cluster = new LocalCluster(dir);
         List<String> cmd = new ArrayList<>(List.of(cluster.submit.toString(), "--master", "local-cluster[2,1,1536]",

@@ -61,6 +61,55 @@ class GradientExchangeTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"ALLGATHER, 2", "ALLGATHER, 3", "SOCKET, 1", "SOCKET, 2", "SOCKET, 3", "SOCKET, 4"})
+    void reduceScatterGivesEachRankItsChunkOfTheSumAndAllGatherPutsTheChunksBack(ExchangeMode mode, int size)
+            throws Exception {
+        List<Future<List<float[]>>> ranks = ThreadedGroup.run(size, group -> {
+            List<float[]> rounds = new ArrayList<>();
+            try (GradientExchange ex = GradientExchange.open(mode, group, TIMEOUT)) {
+                for (int round = 0; round < LENGTHS.length; round++) {
+                    int n = LENGTHS[round];
+                    GradientExchange.Summed mine = ex.reduceScatter(ExchangeVectors.floats(group.rank(), round, n),
+                            ExchangeVectors.doubles(group.rank(), round, 2));
+                    rounds.add(mine.floats());
+                    double[][] d = new double[size][];
+                    for (int k = 0; k < size; k++) {
+                        d[k] = ExchangeVectors.doubles(k, round, 2);
+                    }
+                    assertArrayEquals(bits(ExchangeVectors.rankOrderSum(d)), bits(mine.doubles()), "doubles whole");
+                    // each rank gives its chunk scaled by 2 (exact): the gathered vector is 2 * the sum
+                    float[] doubled = mine.floats().clone();
+                    for (int i = 0; i < doubled.length; i++) {
+                        doubled[i] *= 2;
+                    }
+                    rounds.add(ex.allGather(doubled, n));
+                }
+                assertThrows(IllegalArgumentException.class, () -> ex.allGather(new float[1_000], 10));
+            }
+            return rounds;
+        });
+        for (int round = 0; round < LENGTHS.length; round++) {
+            int n = LENGTHS[round];
+            float[][] f = new float[size][];
+            for (int k = 0; k < size; k++) {
+                f[k] = ExchangeVectors.floats(k, round, n);
+            }
+            float[] sum = ExchangeVectors.rankOrderSum(f);
+            float[] doubled = sum.clone();
+            for (int i = 0; i < n; i++) {
+                doubled[i] *= 2;
+            }
+            for (int k = 0; k < size; k++) {
+                List<float[]> got = ranks.get(k).get(60, TimeUnit.SECONDS);
+                float[] chunk = java.util.Arrays.copyOfRange(sum, GradientExchange.chunkStart(k, n, size),
+                        GradientExchange.chunkStart(k + 1, n, size));
+                assertArrayEquals(bits(chunk), bits(got.get(2 * round)), "chunk, rank " + k + ", round " + round);
+                assertArrayEquals(bits(doubled), bits(got.get(2 * round + 1)), "gathered, rank " + k + ", round " + round);
+            }
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(ExchangeMode.class)
     void addsInRankOrderStartingFromRankZero(ExchangeMode mode) throws Exception {
         float[][] floats = {{1e8f, -1e8f, -0.0f}, {1f, 1e8f, -0.0f}, {-1e8f, 1f, -0.0f}};
@@ -147,7 +196,7 @@ class GradientExchangeTest {
             ex.close();
             return assertThrows(IllegalStateException.class, () -> ex.sum(new float[1])).getMessage();
         });
-        assertEquals("gradient exchange (socket): rank 1 cannot sum: closed", ranks.get(1).get(30, TimeUnit.SECONDS));
+        assertEquals("gradient exchange (socket): rank 1 cannot exchange: closed", ranks.get(1).get(30, TimeUnit.SECONDS));
     }
 
     @Test

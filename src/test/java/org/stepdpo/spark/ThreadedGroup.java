@@ -16,19 +16,19 @@ import java.util.function.Function;
  * A barrier group of threads in this JVM on 127.0.0.1, for testing exchanges with any number of
  * ranks without Spark: allGather meets at a {@link CyclicBarrier}.
  */
-final class ThreadedGroup {
+public final class ThreadedGroup {
     private final CyclicBarrier barrier;
     private final String[] slots;
     /** How many allGather calls the members made, all ranks together. */
     final AtomicInteger allGathers = new AtomicInteger();
 
-    ThreadedGroup(int size) {
+    public ThreadedGroup(int size) {
         this.barrier = new CyclicBarrier(size);
         this.slots = new String[size];
     }
 
     /** The member of rank {@code rank}. */
-    BarrierGroup member(int rank) {
+    public BarrierGroup member(int rank) {
         return new BarrierGroup() {
             @Override
             public int rank() {
@@ -62,7 +62,7 @@ final class ThreadedGroup {
     }
 
     /** Runs {@code task} for every rank on its own thread; the futures are in rank order. */
-    static <T> List<Future<T>> run(int size, Function<BarrierGroup, T> task) {
+    public static <T> List<Future<T>> run(int size, Function<BarrierGroup, T> task) {
         ThreadedGroup group = new ThreadedGroup(size);
         ExecutorService pool = Executors.newFixedThreadPool(size);
         try {

@@ -48,6 +48,11 @@ class GradientBucketsTest {
         }
 
         @Override
+        public float[] allGather(float[] chunk, int n) {
+            throw new UnsupportedOperationException("not used here");
+        }
+
+        @Override
         public void close() {}
     }
 

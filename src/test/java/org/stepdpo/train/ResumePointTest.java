@@ -36,6 +36,11 @@ class ResumePointTest {
             }
 
             @Override
+            public float[] allGather(float[] chunk, int n) {
+                throw new UnsupportedOperationException("not used here");
+            }
+
+            @Override
             public void close() {}
         };
     }

@@ -42,7 +42,7 @@ class TrainStageTest {
         return new TrainConfig(Fixtures.model("llama-tiny").toString(), data, out.toString(), "step-dpo", "plain",
                 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0),
                 new TrainConfig.Optim(lr, "constant", 0.0, 0.0, 1.0), workers, perDevice, accum, 1, steps, saveSteps,
-                42, "socket", null, 8, "float32", 0, 0, 10, resume, overwrite);
+                42, "socket", null, 8, "float32", 0, 0, 10, false, resume, overwrite);
     }
 
     static List<String> pairs() {
@@ -180,7 +180,7 @@ class TrainStageTest {
         long tooSmall = plan.total() - 1;
         TrainConfig refused = new TrainConfig(small.model(), small.data(), small.out(), small.task(), small.prompt(),
                 small.maxLength(), small.maxPromptLength(), small.loss(), small.optim(), 1, 2, 1, 1, 1, 0, 42, "socket",
-                null, 8, "float32", 0, tooSmall, 10, false, false);
+                null, 8, "float32", 0, tooSmall, 10, false, false, false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainStage.run(SharedSpark.get(), refused));
         assertTrue(e.getMessage().contains("--device-memory") && e.getMessage().contains("--per-device-batch 1"),
@@ -196,7 +196,62 @@ class TrainStageTest {
         return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
                 c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
                 c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(), saveTotalLimit,
-                c.deviceMemory(), maxSkipped, resume, c.overwrite());
+                c.deviceMemory(), maxSkipped, c.shardOptimizer(), resume, c.overwrite());
+    }
+
+    /** {@code c} with {@code --shard-optimizer}. */
+    static TrainConfig sharded(TrainConfig c) {
+        return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
+                c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
+                c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(),
+                c.saveTotalLimit(), c.deviceMemory(), c.maxSkippedSteps(), true, c.resume(), c.overwrite());
+    }
+
+    @Test
+    void aShardedOptimizerTrainsLikeTheWholeOneWithHalfTheStatePerWorkerAndResumesExactly() throws IOException {
+        long params = Fixtures.weights(Fixtures.model("llama-tiny")).values().stream().mapToLong(a -> a.length).sum();
+        Path whole = tmp.resolve("whole");
+        Path split = tmp.resolve("split");
+        Map<String, Object> w = TrainStage.run(SharedSpark.get(), config(whole, pairs(), 2, 1, 1, 3, 1e-3, 0, false, false));
+        Map<String, Object> s = TrainStage.run(SharedSpark.get(),
+                sharded(config(split, pairs(), 2, 1, 1, 3, 1e-3, 0, false, false)));
+        Map<String, float[]> a = Fixtures.weights(whole.resolve(RunFiles.MODEL));
+        Map<String, float[]> b = Fixtures.weights(split.resolve(RunFiles.MODEL));
+        for (String name : a.keySet()) {
+            assertClose(a.get(name), b.get(name), 1e-6, name);
+        }
+        assertEquals(List.of(8 * params, 8 * params), w.get("optimizer_state_bytes"));
+        @SuppressWarnings("unchecked")
+        List<Long> shards = (List<Long>) s.get("optimizer_state_bytes");
+        assertEquals(8 * params, shards.get(0) + shards.get(1), "the shards together are the whole state");
+        for (long bytes : shards) {
+            assertEquals(4.0 * params, bytes, 8.0 * 4, "half each, up to an element per bucket: " + shards);
+        }
+        JsonNode plan = JSON.readTree(split.resolve(TrainStage.MEMORY_PLAN).toFile());
+        assertEquals(4 * params, plan.get("per_worker_bytes").get("optimizer_state").asLong());
+
+        // a run that died during step 3 resumes from the sharded step-2 checkpoint to the same weights
+        Path straight = tmp.resolve("straight-sharded");
+        Path crashed = tmp.resolve("crashed-sharded");
+        TrainStage.run(SharedSpark.get(), sharded(config(straight, pairs(), 2, 1, 1, 4, 1e-3, 2, false, false)));
+        TrainStage.run(SharedSpark.get(), sharded(config(crashed, pairs(), 2, 1, 1, 4, 1e-3, 2, false, false)));
+        Path step2 = crashed.resolve("checkpoints/step-00000002");
+        assertTrue(Files.isRegularFile(step2.resolve(ShardedAdamW.fileName(0, 2))));
+        assertTrue(Files.isRegularFile(step2.resolve(ShardedAdamW.fileName(1, 2))));
+        assertFalse(Files.exists(step2.resolve(RunFiles.OPTIMIZER)));
+        Files.delete(crashed.resolve(RunFiles.STATE));
+        new RunFiles(crashed).truncateMetrics(3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainStage.run(SharedSpark.get(),
+                config(crashed, pairs(), 2, 1, 1, 4, 1e-3, 2, true, false)));
+        assertTrue(e.getMessage().contains("--shard-optimizer"), e.getMessage());
+        Map<String, Object> summary = TrainStage.run(SharedSpark.get(),
+                sharded(config(crashed, pairs(), 2, 1, 1, 4, 1e-3, 2, true, false)));
+        assertEquals(2, summary.get("resumed_from_step"));
+        Map<String, float[]> x = Fixtures.weights(straight.resolve(RunFiles.MODEL));
+        Map<String, float[]> y = Fixtures.weights(crashed.resolve(RunFiles.MODEL));
+        for (String name : x.keySet()) {
+            assertClose(x.get(name), y.get(name), 0, name);
+        }
     }
 
     @Test
@@ -305,7 +360,7 @@ class TrainStageTest {
         TrainConfig dpo = new TrainConfig(Fixtures.model("llama-tiny").toString(), pairs(), out.toString(), "dpo",
                 "plain", 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0),
                 new TrainConfig.Optim(1e-3, "constant", 0.0, 0.0, 1.0), 1, 4, 1, 1, 2, 0, 42, "allgather", null, 8,
-                "float32", 0, 0, 10, false, false);
+                "float32", 0, 0, 10, false, false, false);
         TrainStage.run(SharedSpark.get(), dpo);
         List<JsonNode> m = new RunFiles(out).readMetrics();
         assertEquals(Math.log(2), m.get(0).get("loss").asDouble(), 1e-5);
@@ -328,7 +383,7 @@ class TrainStageTest {
         Path out = tmp.resolve("sft");
         TrainConfig sft = new TrainConfig(Fixtures.model("llama-tiny").toString(), List.of(data.toString()),
                 out.toString(), "sft", "plain", 1024, 512, null, new TrainConfig.Optim(1e-3, "cosine", 0.1, 0.01, 1.0),
-                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, 0, 10, false, false);
+                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, 0, 10, false, false, false);
         Map<String, Object> summary = TrainStage.run(SharedSpark.get(), sft);
         assertEquals(4, summary.get("examples"));
         assertEquals(3, summary.get("steps"), "3 epochs of one global batch of 4");
