@@ -89,6 +89,18 @@ final class TrainOptions {
             + "that are skipped before the run stops (default 10).")
     int maxSkippedSteps = TrainConfig.DEFAULT_MAX_SKIPPED_STEPS;
 
+    @Option(names = "--dtype", paramLabel = "float32|float16", description = "Compute dtype of the weights "
+            + "(default float32); float16 trains with float32 master weights and dynamic loss scaling (GPUs).")
+    String dtype = "float32";
+
+    @Option(names = "--initial-loss-scale", paramLabel = "S", description = "float16: the first loss scale "
+            + "(default 65536); a step whose gradients overflow is skipped and halves it.")
+    double initialLossScale = TrainConfig.Precision.DEFAULT_INITIAL_LOSS_SCALE;
+
+    @Option(names = "--loss-scale-window", paramLabel = "K", description = "float16: steps without overflow "
+            + "before the loss scale doubles (default 1000).")
+    int lossScaleWindow = TrainConfig.Precision.DEFAULT_LOSS_SCALE_WINDOW;
+
     @Option(names = "--shard-optimizer", description = "Split AdamW's state over the workers (ZeRO stage 1/2): "
             + "gradients reduce-scattered, each worker updates its 1/N share, weights all-gathered.")
     boolean shardOptimizer;
@@ -99,6 +111,12 @@ final class TrainOptions {
     @Option(names = "--overwrite", description = "Replace --out (its reference/ store is kept).")
     boolean overwrite;
 
+    private TrainConfig.Precision precision() {
+        MemoryPlan.DType d = MemoryPlan.DType.parse(dtype, "--dtype");
+        return d == MemoryPlan.DType.FLOAT32 ? TrainConfig.Precision.FLOAT32
+                : TrainConfig.Precision.float16(initialLossScale, lossScaleWindow);
+    }
+
     /** The validated configuration. */
     TrainConfig config(String task, PreferenceLoss.Config loss, double lr, String reference, int referenceBatch) {
         String template = prompt != null || model == null ? prompt
@@ -106,7 +124,8 @@ final class TrainOptions {
         return new TrainConfig(model, data, out, task, template, maxLength, maxPromptLength, loss,
                 new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
                 gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype, saveTotalLimit,
-                deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), maxSkippedSteps, shardOptimizer, resume,
+                deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), maxSkippedSteps,
+                precision(), shardOptimizer, resume,
                 overwrite);
     }
 }

@@ -50,11 +50,11 @@ final class Attention {
         long tk = keysT.getShape().get(3);
         NDArray scores = groupedScores(q, keysT, s).reshape(s.b(), heads, s.t(), tk); // [B, nH, T, Tk]
         if (dtype != DataType.FLOAT32) {
-            scores = scores.toType(DataType.FLOAT32, false);
+            scores = Autograd.cast(scores, DataType.FLOAT32);
         }
         NDArray probs = scores.mul(scale).add(s.bias()).softmax(-1);
         if (dtype != DataType.FLOAT32) {
-            probs = probs.toType(dtype, false);
+            probs = Autograd.cast(probs, dtype);
         }
         NDArray context = probs.reshape(s.b(), kvHeads, (long) config.groupSize() * s.t(), tk).matMul(v);
         return Linear.apply(merge(context, s), w.o(), w.oBias());
@@ -85,7 +85,7 @@ final class Attention {
         }
         NDArray scores = groupedScores(q, k.transpose(0, 1, 3, 2), s); // [B, nKv, group*T, Tk]
         if (dtype != DataType.FLOAT32) {
-            scores = scores.toType(DataType.FLOAT32, false);
+            scores = Autograd.cast(scores, DataType.FLOAT32);
         }
         if (!scaleQueries) {
             scores.muli(scale);
@@ -96,7 +96,7 @@ final class Attention {
         }
         NDArray probs = scores.softmax(-1);
         if (dtype != DataType.FLOAT32) {
-            probs = probs.toType(dtype, false);
+            probs = Autograd.cast(probs, dtype);
         }
         return Linear.inference(merge(probs.matMul(v), s), w.o(), w.oBias(), cpu);
     }

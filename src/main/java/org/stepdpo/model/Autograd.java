@@ -45,6 +45,24 @@ public final class Autograd {
         }
     }
 
+    /**
+     * {@code x} in {@code dtype}, keeping the autograd graph: DJL's {@code toType} cuts it, so while
+     * this thread records, {@code x} is copied into a new array of the target dtype (PyTorch's
+     * {@code copy_}, which back-propagates through the conversion); otherwise it is converted
+     * directly. The same array when it already has the dtype.
+     */
+    public static NDArray cast(NDArray x, ai.djl.ndarray.types.DataType dtype) {
+        if (x.getDataType() == dtype) {
+            return x;
+        }
+        if (!JniUtils.isGradMode()) {
+            return x.toType(dtype, false);
+        }
+        NDArray out = x.getManager().create(x.getShape(), dtype);
+        out.set(new ai.djl.ndarray.index.NDIndex("..."), x);
+        return out;
+    }
+
     /** Back-propagates a scalar, adding its gradient to every parameter's accumulated gradient. */
     public static void backward(NDArray scalar) {
         try (NDArray seed = scalar.onesLike()) {

@@ -179,7 +179,7 @@ public final class DecoderLM implements AutoCloseable {
         } else {
             logits = Linear.inference(hidden, weights.lmHead, null, cpu);
         }
-        return dtype == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return Autograd.cast(logits, DataType.FLOAT32);
     }
 
     /**
@@ -250,10 +250,10 @@ public final class DecoderLM implements AutoCloseable {
 
     /** RMSNorm computed in FP32: x / sqrt(mean(x^2) + eps), cast back, times the weight. */
     private NDArray rmsNorm(NDArray x, NDArray weight, boolean inPlace) {
-        NDArray x32 = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray x32 = Autograd.cast(x, DataType.FLOAT32);
         NDArray meanSquare = x32.square().mean(new int[] {-1}, true);
         NDArray normed = x32.div((inPlace ? meanSquare.addi(eps) : meanSquare.add(eps)).sqrt());
-        normed = dtype == DataType.FLOAT32 ? normed : normed.toType(dtype, false);
+        normed = Autograd.cast(normed, dtype);
         return inPlace ? normed.muli(weight) : normed.mul(weight);
     }
 

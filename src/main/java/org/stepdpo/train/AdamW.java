@@ -36,7 +36,9 @@ import org.stepdpo.model.io.TensorInfo;
  * p -= lr / (1 - beta1^t) * m / denom
  * </pre>
  * Parameters are updated strictly in place (they may be views into a larger stacked tensor), with
- * autograd off. The moments live in this optimizer's own manager, a sub-manager of the first
+ * autograd off. Parameters that are not float32 (float16 training) get a float32 master copy here,
+ * which the update applies to before rounding it into the parameter, so that updates smaller than
+ * float16's resolution still accumulate. The moments live in this optimizer's own manager, a sub-manager of the first
  * parameter's manager on its device; {@link #close()} frees them.
  */
 public final class AdamW implements AutoCloseable {
@@ -47,18 +49,22 @@ public final class AdamW implements AutoCloseable {
     public static final String EXP_AVG_SQ = "exp_avg_sq.";
     /** {@code __metadata__} key of the number of steps taken in a saved state file. */
     public static final String STEP_KEY = "step";
+    /** Name prefix of the float32 master weights in a saved state file. */
+    public static final String MASTER = "master.";
 
     private final AdamWConfig config;
     private final Map<String, NDArray> params;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
+    private final Map<String, NDArray> masters = new LinkedHashMap<>();
     private final NDManager state;
     private long steps;
     private boolean closed;
 
     /**
-     * An optimizer for {@code parameters} (HF name to FP32 array, all on one device), with zeroed moments.
-     * The arrays are kept, not copied: each step writes into them.
+     * An optimizer for {@code parameters} (HF name to array, all on one device), with zeroed moments
+     * and float32 masters of the parameters that are not float32. The arrays are kept, not copied:
+     * each step writes into them.
      */
     public AdamW(Map<String, NDArray> parameters, AdamWConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -70,9 +76,10 @@ public final class AdamW implements AutoCloseable {
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             String name = Objects.requireNonNull(e.getKey(), "parameter name");
             NDArray p = Objects.requireNonNull(e.getValue(), () -> "parameter " + name);
-            if (p.getDataType() != DataType.FLOAT32) {
+            if (p.getDataType() != DataType.FLOAT32 && p.getDataType() != DataType.FLOAT16
+                    && p.getDataType() != DataType.BFLOAT16) {
                 throw new IllegalArgumentException("parameter " + name + " has dtype " + p.getDataType()
-                        + ": AdamW updates FLOAT32 parameters");
+                        + ": AdamW updates FLOAT32, FLOAT16 or BFLOAT16 parameters");
             }
             if (device == null) {
                 device = p.getDevice();
@@ -85,10 +92,21 @@ public final class AdamW implements AutoCloseable {
         this.params = Collections.unmodifiableMap(copy);
         this.state = params.values().iterator().next().getManager().newSubManager(device);
         state.setName("AdamW state");
-        params.forEach((name, p) -> {
-            expAvg.put(name, state.zeros(p.getShape(), DataType.FLOAT32));
-            expAvgSq.put(name, state.zeros(p.getShape(), DataType.FLOAT32));
-        });
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            params.forEach((name, p) -> {
+                expAvg.put(name, state.zeros(p.getShape(), DataType.FLOAT32));
+                expAvgSq.put(name, state.zeros(p.getShape(), DataType.FLOAT32));
+                if (p.getDataType() != DataType.FLOAT32) {
+                    NDArray master = p.toType(DataType.FLOAT32, true);
+                    master.attach(state);
+                    masters.put(name, master);
+                }
+            });
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
     }
 
     /**
@@ -115,11 +133,14 @@ public final class AdamW implements AutoCloseable {
         return params;
     }
 
-    /** Bytes of state held: the two float32 moments of every parameter. */
+    /** Bytes of state held: the two float32 moments of every parameter and the float32 masters. */
     public long stateBytes() {
         long bytes = 0;
         for (NDArray m : expAvg.values()) {
             bytes += 8 * m.size();
+        }
+        for (NDArray m : masters.values()) {
+            bytes += 4 * m.size();
         }
         return bytes;
     }
@@ -144,7 +165,14 @@ public final class AdamW implements AutoCloseable {
         try {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 String name = e.getKey();
-                update(e.getValue(), grads.get(name), expAvg.get(name), expAvgSq.get(name), c, decays(name));
+                NDArray master = masters.get(name);
+                update(master != null ? master : e.getValue(), grads.get(name), expAvg.get(name), expAvgSq.get(name), c,
+                        decays(name));
+                if (master != null) {
+                    try (NDArray rounded = master.toType(e.getValue().getDataType(), false)) {
+                        ShardedAdamW.copyInto(e.getValue(), rounded);
+                    }
+                }
             }
         } finally {
             JniUtils.setGradMode(grad);
@@ -204,6 +232,9 @@ public final class AdamW implements AutoCloseable {
         params.keySet().forEach(name -> {
             tensors.add(tensor(EXP_AVG + name, expAvg.get(name)));
             tensors.add(tensor(EXP_AVG_SQ + name, expAvgSq.get(name)));
+            if (masters.containsKey(name)) {
+                tensors.add(tensor(MASTER + name, masters.get(name)));
+            }
         });
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(STEP_KEY, Long.toString(steps));
@@ -239,7 +270,9 @@ public final class AdamW implements AutoCloseable {
             }
             Set<String> expected = new HashSet<>();
             params.forEach((name, p) -> {
-                for (String key : List.of(EXP_AVG + name, EXP_AVG_SQ + name)) {
+                List<String> keys = masters.containsKey(name) ? List.of(EXP_AVG + name, EXP_AVG_SQ + name, MASTER + name)
+                        : List.of(EXP_AVG + name, EXP_AVG_SQ + name);
+                for (String key : keys) {
                     if (!saved.contains(key)) {
                         throw new IllegalArgumentException("optimizer state " + file + " has no tensor " + key
                                 + ": expected the state of parameter " + name);
@@ -263,6 +296,9 @@ public final class AdamW implements AutoCloseable {
             params.keySet().forEach(name -> {
                 expAvg.get(name).set(saved.readF32(EXP_AVG + name));
                 expAvgSq.get(name).set(saved.readF32(EXP_AVG_SQ + name));
+                if (masters.containsKey(name)) {
+                    masters.get(name).set(saved.readF32(MASTER + name));
+                }
             });
             steps = savedSteps;
         }

@@ -61,6 +61,11 @@ public record MemoryPlan(long parameters, long trainableParameters, Settings set
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
+
+        /** The DJL data type of the weights. */
+        public ai.djl.ndarray.types.DataType dataType() {
+            return this == FLOAT32 ? ai.djl.ndarray.types.DataType.FLOAT32 : ai.djl.ndarray.types.DataType.FLOAT16;
+        }
     }
 
     /**

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reference log-probs kept on disk and reused: {@code DIR/logps.jsonl} holds one line per pair
  * ({@code key}: the fingerprint of the pair's token ids, {@code chosen}, {@code rejected}), and
- * {@code DIR/meta.json} the fingerprint of the model that computed them. A run scores only the pairs
+ * {@code DIR/meta.json} the fingerprint of the model that computed them (and its dtype, when not float32). A run scores only the pairs
  * missing from the store (all of them when the model differs), in a partitioned pass
  * ({@link ReferenceScorer}), and writes the store back.
  */
@@ -47,7 +47,9 @@ public final class ReferenceStore {
     public static Outcome ensure(JavaSparkContext jsc, Path dir, ReferenceModel model, int batchSize,
             List<ReferenceScorer.Request> requests) {
         long t0 = System.nanoTime();
-        String fingerprint = fingerprint(model.path());
+        // log-probs of float16 weights differ from float32 ones: a store holds one dtype's
+        String fingerprint = fingerprint(model.path())
+                + (model.dtype() == MemoryPlan.DType.FLOAT32 ? "" : "|" + model.dtype().label());
         Map<String, double[]> known = load(dir, fingerprint);
         List<ReferenceScorer.Request> missing = new ArrayList<>();
         Map<String, double[]> out = new LinkedHashMap<>();

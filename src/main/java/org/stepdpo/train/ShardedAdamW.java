@@ -42,7 +42,7 @@ import org.stepdpo.spark.GradientExchange;
  */
 public final class ShardedAdamW implements AutoCloseable {
     /** Name prefix of the float32 master weights in a saved shard. */
-    public static final String MASTER = "master.";
+    public static final String MASTER = AdamW.MASTER;
 
     /** Part of parameter {@code name}, elements {@code [paramOffset, paramOffset + length)} of its flat view. */
     record Segment(String name, long paramOffset, int chunkOffset, int length) {
@@ -156,12 +156,13 @@ public final class ShardedAdamW implements AutoCloseable {
 
     /**
      * One step, a collective call: reduce-scatters {@code grads} (this worker's gradients of every
-     * parameter; only read) and {@code sums}, clips by the global norm ({@code maxGradNorm <= 0}: no
+     * parameter, in any float dtype, multiplied by {@code gradFactor} as they are read, e.g. 1 / the
+     * loss scale; only read) and {@code sums}, clips by the global norm ({@code maxGradNorm <= 0}: no
      * clipping), updates this worker's chunks with learning rate {@code lr} and all-gathers them into
      * the parameters.
      */
-    public Outcome step(GradientExchange exchange, Map<String, NDArray> grads, double[] sums, double maxGradNorm,
-            double lr) {
+    public Outcome step(GradientExchange exchange, Map<String, NDArray> grads, double gradFactor, double[] sums,
+            double maxGradNorm, double lr) {
         checkOpen();
         if (exchange.size() != size || exchange.rank() != rank) {
             throw new IllegalArgumentException("this optimizer is worker " + rank + " of " + size + ", the exchange "
@@ -177,7 +178,7 @@ public final class ShardedAdamW implements AutoCloseable {
             int at = 0;
             for (String n : bucket.names()) {
                 NDArray g = Objects.requireNonNull(grads.get(n), () -> "no gradient for parameter " + n);
-                float[] part = g.toFloatArray();
+                float[] part = floats(g, gradFactor);
                 System.arraycopy(part, 0, flat, at, part.length);
                 at += part.length;
             }
@@ -243,6 +244,25 @@ public final class ShardedAdamW implements AutoCloseable {
         }
         steps++;
         return new Outcome(norm, summed, true, exchangeNanos / 1e9);
+    }
+
+    /** The elements of {@code g} as float32, each multiplied by {@code factor} (exact for a power of two). */
+    static float[] floats(NDArray g, double factor) {
+        float[] out;
+        if (g.getDataType() == DataType.FLOAT32) {
+            out = g.toFloatArray();
+        } else {
+            try (NDArray wide = g.toType(DataType.FLOAT32, false)) {
+                out = wide.toFloatArray();
+            }
+        }
+        if (factor != 1) {
+            float f = (float) factor;
+            for (int i = 0; i < out.length; i++) {
+                out[i] *= f;
+            }
+        }
+        return out;
     }
 
     /** A view of the segment's elements of parameter {@code p}, its handle in {@code manager}. */

@@ -35,6 +35,7 @@ import org.stepdpo.model.text.PromptTemplates;
  *                        {@link MemoryPlan} needs more is refused before any task starts
  * @param maxSkippedSteps steps with a non-finite loss or gradient that are skipped (not applied) before
  *                        the run stops, its last checkpoint intact
+ * @param precision       compute dtype of the weights and, for float16, the dynamic loss scaling
  * @param shardOptimizer  AdamW state split over the workers ({@link ShardedAdamW}, ZeRO stage 1/2); each
  *                        checkpoint holds one optimizer file per worker
  * @param resume          continue from the latest checkpoint under {@code out}
@@ -43,7 +44,8 @@ import org.stepdpo.model.text.PromptTemplates;
 public record TrainConfig(String model, List<String> data, String out, String task, String prompt, int maxLength,
         int maxPromptLength, PreferenceLoss.Config loss, Optim optim, int workers, int perDeviceBatch, int gradAccum,
         int epochs, int maxSteps, int saveSteps, long seed, String exchange, String reference, int referenceBatch,
-        String saveDtype, int saveTotalLimit, long deviceMemory, int maxSkippedSteps, boolean shardOptimizer, boolean resume, boolean overwrite)
+        String saveDtype, int saveTotalLimit, long deviceMemory, int maxSkippedSteps, Precision precision,
+        boolean shardOptimizer, boolean resume, boolean overwrite)
         implements Serializable {
 
     public static final List<String> TASKS = List.of("step-dpo", "dpo", "sft");
@@ -79,6 +81,43 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         }
     }
 
+    /**
+     * Mixed precision, as DeepSpeed's fp16 mode: the weights run forward and backward in
+     * {@code dtype}; in float16 the optimizer keeps float32 master weights, the loss is multiplied by
+     * a scale before the backward pass and the gradients divided by it after, and a step whose
+     * gradients overflow is skipped and halves the scale, which doubles after {@code lossScaleWindow}
+     * steps without overflow.
+     *
+     * @param dtype            compute dtype of the weights
+     * @param initialLossScale the first loss scale (float16 only; DeepSpeed's default 2^16)
+     * @param lossScaleWindow  steps without overflow before the scale doubles (float16 only)
+     */
+    public record Precision(MemoryPlan.DType dtype, double initialLossScale, int lossScaleWindow) implements Serializable {
+        /** float32: no loss scaling. */
+        public static final Precision FLOAT32 = new Precision(MemoryPlan.DType.FLOAT32, 1, 1000);
+        /** Default first loss scale in float16. */
+        public static final double DEFAULT_INITIAL_LOSS_SCALE = 65536;
+        /** Default steps between scale increases in float16. */
+        public static final int DEFAULT_LOSS_SCALE_WINDOW = 1000;
+
+        public Precision {
+            require(dtype != null, "--dtype: float32 or float16");
+            require(initialLossScale >= 1 && !Double.isInfinite(initialLossScale),
+                    "--initial-loss-scale must be a finite number >= 1, got " + initialLossScale);
+            require(lossScaleWindow >= 1, "--loss-scale-window must be at least 1, got " + lossScaleWindow);
+        }
+
+        /** float16 with the given scaling. */
+        public static Precision float16(double initialLossScale, int lossScaleWindow) {
+            return new Precision(MemoryPlan.DType.FLOAT16, initialLossScale, lossScaleWindow);
+        }
+
+        /** Whether the loss is scaled (float16). */
+        public boolean scaled() {
+            return dtype == MemoryPlan.DType.FLOAT16;
+        }
+    }
+
     public TrainConfig {
         require(model != null && !model.isBlank(), "--model: a model directory is required");
         require(data != null && !data.isEmpty(), "--data: at least one input file is required");
@@ -104,6 +143,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         require(saveTotalLimit >= 0, "--save-total-limit must be >= 0 (0: keep every checkpoint), got " + saveTotalLimit);
         require(deviceMemory >= 0, "--device-memory must be positive, got " + deviceMemory);
         require(maxSkippedSteps >= 0, "--max-skipped-steps must be >= 0, got " + maxSkippedSteps);
+        require(precision != null, "a training precision is required");
         require(!(resume && overwrite), "--resume and --overwrite exclude each other");
         data = List.copyOf(data);
     }
@@ -167,6 +207,11 @@ public record TrainConfig(String model, List<String> data, String out, String ta
             m.put("device_memory", deviceMemory);
         }
         m.put("max_skipped_steps", maxSkippedSteps);
+        m.put("dtype", precision.dtype().label());
+        if (precision.scaled()) {
+            m.put("initial_loss_scale", precision.initialLossScale());
+            m.put("loss_scale_window", precision.lossScaleWindow());
+        }
         m.put("shard_optimizer", shardOptimizer);
         return m;
     }

@@ -94,6 +94,11 @@ public final class TrainStage {
             summary.put("stopped", stopped);
         }
         summary.put("workers", config.workers());
+        summary.put("dtype", config.precision().dtype().label());
+        if (config.precision().scaled() && !reports.isEmpty()) {
+            summary.put("overflow_steps", reports.get(0).overflowSteps());
+            summary.put("loss_scale", reports.get(0).lossScale());
+        }
         summary.put("shard_optimizer", config.shardOptimizer());
         summary.put("optimizer_state_bytes", reports.stream().map(Trainer.Report::optimizerStateBytes).toList());
         summary.put("threads_per_worker", TaskThreads.forWorkers(jsc, config.workers()));
@@ -119,9 +124,9 @@ public final class TrainStage {
         return summary;
     }
 
-    /** What one worker of this run holds: float32 weights, AdamW (sharded or not), the run's batch and length. */
+    /** What one worker of this run holds: weights in its dtype, AdamW (sharded or not), the run's batch and length. */
     static MemoryPlan memoryPlan(HfConfig model, TrainConfig config) {
-        return MemoryPlan.of(model, new MemoryPlan.Settings(config.workers(), MemoryPlan.DType.FLOAT32,
+        return MemoryPlan.of(model, new MemoryPlan.Settings(config.workers(), config.precision().dtype(),
                 config.shardOptimizer(), 0, List.of(),
                 config.perDeviceBatch(), config.maxLength()));
     }
@@ -179,6 +184,12 @@ public final class TrainStage {
                                 + shards + ")") + ", this run asks for it " + (want == 0 ? "unsharded" : "sharded over "
                                         + want + " workers") + "; resume with the flags of the run that wrote it");
             }
+            String dtype = state.path("compute_dtype").asText("float32");
+            if (!dir.equals(out) && !dtype.equals(config.precision().dtype().label())) {
+                throw new IllegalArgumentException("--resume: the checkpoint " + dir + " was trained with --dtype " + dtype
+                        + ", this run asks for --dtype " + config.precision().dtype().label()
+                        + "; resume with the flags of the run that wrote it");
+            }
             LOG.info("Resuming from {} (step {} of {})", dir, state.path("step").asInt(), plan.totalSteps());
         });
     }
@@ -191,7 +202,7 @@ public final class TrainStage {
             requests.add(new ReferenceScorer.Request(p.fingerprint(), p.prompt(), p.chosen(), p.rejected()));
         }
         ReferenceStore.Outcome ref = ReferenceStore.ensure(jsc, LocalPaths.of(config.referenceDir()),
-                new ReferenceModel(config.model()), config.referenceBatch(), requests);
+                ReferenceModel.of(config), config.referenceBatch(), requests);
         List<PreferenceExample> examples = new ArrayList<>(pairs.size());
         for (EncodedPair p : pairs) {
             double[] logps = ref.logps().get(p.fingerprint());

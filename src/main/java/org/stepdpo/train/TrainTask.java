@@ -44,7 +44,7 @@ final class TrainTask<T> extends AbstractFunction1<Iterator<Integer>, Iterator<T
         boolean retried = ctx.stageAttemptNumber() > 0;
         TaskThreads.use(threads);
         // the reference pass left the starting model in this executor's cache: training needs the memory
-        ExecutorModels.release(new ReferenceModel(config.model()).cacheKey());
+        ExecutorModels.release(ReferenceModel.of(config).cacheKey());
         try (GradientExchange exchange = GradientExchange.open(ExchangeMode.parse(config.exchange()), ctx,
                 EXCHANGE_TIMEOUT)) {
             Trainer.Report report = new Trainer<>(config, objective, examples.value())

@@ -26,7 +26,10 @@ import org.stepdpo.spark.GradientExchange;
  * step's global batch ({@link StepPlan}) in micro-batches, accumulating the gradient of the mean
  * loss over the whole global batch; the workers sum their gradients and metric sums
  * ({@link GradientExchange}); each worker then clips by the global norm and applies the same AdamW
- * update, so all replicas stay identical. Worker 0 writes metrics and checkpoints.
+ * update, so all replicas stay identical. Worker 0 writes metrics and checkpoints. In float16
+ * ({@link TrainConfig.Precision}) the loss is scaled before the backward pass ({@link LossScaler})
+ * and the gradients unscaled into float32 before the exchange; a step whose gradients overflow is
+ * skipped on every worker alike and lowers the scale.
  *
  * @param <T> one training example
  */
@@ -36,10 +39,12 @@ public final class Trainer<T> {
     /**
      * What one worker did: its steps, wall time, time spent exchanging, tokens processed, the steps
      * skipped for a non-finite loss or gradient, why it stopped early (null when it did not), and
-     * the bytes of optimizer state it held.
+     * the bytes of optimizer state it held; in float16, the steps skipped for a gradient overflow and
+     * the loss scale at the end (1 otherwise).
      */
     public record Report(int rank, int firstStep, int lastStep, double seconds, double exchangeSeconds, long tokens,
-            int skippedSteps, String stopped, long optimizerStateBytes) implements Serializable {}
+            int skippedSteps, String stopped, long optimizerStateBytes, int overflowSteps, double lossScale)
+            implements Serializable {}
 
     private final TrainConfig config;
     private final TrainObjective<T> objective;
@@ -74,7 +79,7 @@ public final class Trainer<T> {
             firstStep = agreed;
             if (agreed >= total) { // a finished run: its final model is written
                 LOG.info("Worker {}: the run under {} has finished all {} steps", rank, files.out(), total);
-                return new Report(rank, agreed, agreed, 0, 0, 0, 0, null, 0);
+                return new Report(rank, agreed, agreed, 0, 0, 0, 0, null, 0, 0, 1);
             }
             if (agreed > 0) {
                 start = files.completeCheckpoint(agreed).orElseThrow(() -> new IllegalStateException(
@@ -88,10 +93,17 @@ public final class Trainer<T> {
         double exchangeSeconds = 0;
         long tokens = 0;
         int skipped = 0;
+        int overflows = 0;
         String stopped = null;
         int lastStep = total;
         long stateBytes;
-        try (DecoderLM model = DecoderLM.load(start, device, DataType.FLOAT32);
+        TrainConfig.Precision precision = config.precision();
+        LossScaler scaler = null;
+        if (precision.scaled()) {
+            scaler = firstStep == 0 ? new LossScaler(precision.initialLossScale(), precision.lossScaleWindow())
+                    : resumedScaler(start, precision);
+        }
+        try (DecoderLM model = DecoderLM.load(start, device, precision.dtype().dataType());
                 Optimizer optimizer = new Optimizer(model, config, exchange)) {
             if (firstStep > 0) {
                 optimizer.load(start);
@@ -105,7 +117,9 @@ public final class Trainer<T> {
                 long t0 = System.nanoTime();
                 int[] globalIndices = plan.globalIndices(step);
                 List<T> global = pick(globalIndices);
-                double denominator = objective.denominator(global);
+                double scale = scaler == null ? 1 : scaler.scale();
+                // dividing the mean's denominator by the scale multiplies the back-propagated loss by it
+                double denominator = objective.denominator(global) / scale;
                 double[] sums = new double[objective.metricNames().size() + 1];
                 Autograd.zeroGradients(model.weights());
                 List<T> mine = pick(plan.share(globalIndices, rank));
@@ -119,7 +133,7 @@ public final class Trainer<T> {
                     }
                 }
                 double lr = schedule.at(step);
-                Stepped stepped = optimizer.step(exchange, sums, lr);
+                Stepped stepped = optimizer.step(exchange, sums, lr, 1 / scale);
                 double exchangeS = stepped.exchangeSeconds();
                 double gradNorm = stepped.gradNorm();
                 double[] all = stepped.sums();
@@ -127,7 +141,18 @@ public final class Trainer<T> {
                 exchangeSeconds += exchangeS;
                 tokens += (long) sums[sums.length - 1];
                 double stepS = (System.nanoTime() - t0) / 1e9;
-                if (!finite) {
+                boolean overflow = !finite && scaler != null && scaler.canLower()
+                        && Arrays.stream(all).allMatch(Double::isFinite);
+                if (scaler != null && (finite || overflow)) {
+                    scaler.update(overflow);
+                }
+                if (overflow) {
+                    // a finite loss whose scaled float16 gradients overflowed: every worker sees the same
+                    // norm, so all skip and lower the scale alike
+                    overflows++;
+                    LOG.warn("step {}: the gradients overflowed at loss scale {}; the update is skipped and the scale "
+                            + "lowered to {}", step + 1, scale, scaler.scale());
+                } else if (!finite) {
                     // every worker sees the same sums, so all skip, count and stop alike
                     skipped++;
                     LOG.warn("step {}: non-finite loss or gradient (gradient norm {}); the update is skipped ({} of at "
@@ -140,14 +165,22 @@ public final class Trainer<T> {
                 }
                 if (rank == 0) {
                     Map<String, Object> line = metrics(step + 1, lr, gradNorm, all, stepS, exchangeS);
+                    if (scaler != null) {
+                        line.put("loss_scale", scale);
+                    }
                     if (!finite) {
                         line.put("skipped", true);
+                        if (overflow) {
+                            line.put("overflow", true);
+                        }
                         line.put("batch", globalIndices);
                     }
                     files.appendMetrics(line);
                     LOG.info("step {}/{} {}", step + 1, total, describe(line));
                     if (checkpoint) {
-                        save(model, optimizer, source, files.checkpoint(step + 1), step + 1, DType.F32);
+                        // float16 weights are stored as they are (exactly); float32 ones likewise
+                        save(model, optimizer, source, files.checkpoint(step + 1), step + 1,
+                                precision.scaled() ? DType.F16 : DType.F32, scaler);
                         files.pruneCheckpoints(config.saveTotalLimit());
                     }
                 }
@@ -159,11 +192,18 @@ public final class Trainer<T> {
                 }
             }
             if (rank == 0 && firstStep < total && stopped == null) {
-                saveFinal(model, source, files, total);
+                saveFinal(model, source, files, total, scaler);
             }
         }
         return new Report(rank, firstStep, lastStep, (System.nanoTime() - begin) / 1e9, exchangeSeconds, tokens, skipped,
-                stopped, stateBytes);
+                stopped, stateBytes, overflows, scaler == null ? 1 : scaler.scale());
+    }
+
+    /** The loss scaler as checkpoint {@code dir} left it. */
+    private static LossScaler resumedScaler(Path dir, TrainConfig.Precision precision) {
+        com.fasterxml.jackson.databind.JsonNode state = RunFiles.readState(dir);
+        return LossScaler.resumed(state.path("loss_scale").asDouble(precision.initialLossScale()),
+                state.path("loss_scale_good_steps").asInt(0), precision.lossScaleWindow());
     }
 
     /**
@@ -307,16 +347,19 @@ public final class Trainer<T> {
             return sharded != null ? sharded.stateBytes() : whole.stateBytes();
         }
 
-        Stepped step(GradientExchange exchange, double[] sums, double lr) {
+        /** One update from the accumulated gradients, each multiplied by {@code gradFactor} (1 / the loss scale). */
+        Stepped step(GradientExchange exchange, double[] sums, double lr, double gradFactor) {
             Map<String, NDArray> local = Autograd.gradients(model.weights());
             try {
                 if (sharded != null) {
-                    ShardedAdamW.Outcome o = sharded.step(exchange, local, sums, config.optim().maxGradNorm(), lr);
+                    ShardedAdamW.Outcome o = sharded.step(exchange, local, gradFactor, sums, config.optim().maxGradNorm(),
+                            lr);
                     return new Stepped(o.gradNorm(), o.sums(), o.applied(), o.exchangeSeconds());
                 }
                 try (NDManager m = model.manager().newSubManager()) {
+                    Map<String, NDArray> grads = float32(local, gradFactor, m);
                     long tx = System.nanoTime();
-                    Summed summed = sumAcrossWorkers(exchange, local, sums, BUCKET_FLOATS, m);
+                    Summed summed = sumAcrossWorkers(exchange, grads, sums, BUCKET_FLOATS, m);
                     double exchangeS = (System.nanoTime() - tx) / 1e9;
                     double gradNorm = GradClip.clip(summed.grads().values(), config.optim().maxGradNorm());
                     boolean finite = Double.isFinite(gradNorm) && Arrays.stream(summed.sums()).allMatch(Double::isFinite);
@@ -328,6 +371,25 @@ public final class Trainer<T> {
             } finally {
                 local.values().forEach(NDArray::close); // handles only: the gradients stay with the parameters
             }
+        }
+
+        /**
+         * The gradients as float32 arrays multiplied by {@code factor}: the given ones when they
+         * already are (factor 1), new arrays in {@code manager} otherwise.
+         */
+        private static Map<String, NDArray> float32(Map<String, NDArray> grads, double factor, NDManager manager) {
+            Map<String, NDArray> out = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+                NDArray g = e.getValue();
+                if (g.getDataType() == DataType.FLOAT32 && factor == 1) {
+                    out.put(e.getKey(), g);
+                } else {
+                    NDArray wide = g.toType(DataType.FLOAT32, true);
+                    wide.attach(manager);
+                    out.put(e.getKey(), factor == 1 ? wide : wide.muli((float) factor));
+                }
+            }
+            return out;
         }
 
         /** Resumes from checkpoint folder {@code dir}. */
@@ -424,10 +486,10 @@ public final class Trainer<T> {
      * Writes the final model alone to {@code OUT/model/} (in {@code --save-dtype}), then the run's
      * {@code trainer_state.json} beside it, marking it complete.
      */
-    private void saveFinal(DecoderLM model, Path source, RunFiles files, int step) {
+    private void saveFinal(DecoderLM model, Path source, RunFiles files, int step, LossScaler scaler) {
         long t0 = System.nanoTime();
         ModelWriter.save(model, source, files.model(), DType.valueOf(saveDtype()));
-        RunFiles.writeState(files.out(), state(step, DType.valueOf(saveDtype())));
+        RunFiles.writeState(files.out(), state(step, DType.valueOf(saveDtype()), scaler));
         LOG.info("Saved the final model after step {} to {} in {} ms", step, files.model(),
                 (System.nanoTime() - t0) / 1_000_000);
     }
@@ -436,15 +498,16 @@ public final class Trainer<T> {
      * Writes the model, the optimizer state (unless sharded: then each worker has written its own)
      * and the data position (last, marking the checkpoint complete).
      */
-    private void save(DecoderLM model, Optimizer optimizer, Path source, Path dir, int step, DType storeAs) {
+    private void save(DecoderLM model, Optimizer optimizer, Path source, Path dir, int step, DType storeAs,
+            LossScaler scaler) {
         long t0 = System.nanoTime();
         ModelWriter.save(model, source, dir, storeAs);
         optimizer.saveWhole(dir);
-        RunFiles.writeState(dir, state(step, storeAs));
+        RunFiles.writeState(dir, state(step, storeAs, scaler));
         LOG.info("Saved checkpoint after step {} to {} in {} ms", step, dir, (System.nanoTime() - t0) / 1_000_000);
     }
 
-    private Map<String, Object> state(int step, DType storeAs) {
+    private Map<String, Object> state(int step, DType storeAs, LossScaler scaler) {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("step", step);
         state.put("total_steps", plan.totalSteps());
@@ -454,6 +517,11 @@ public final class Trainer<T> {
         state.put("seed", plan.seed());
         state.put("weights_dtype", storeAs.name());
         state.put("optimizer_shards", config.shardOptimizer() ? config.workers() : 0);
+        state.put("compute_dtype", config.precision().dtype().label());
+        if (scaler != null) {
+            state.put("loss_scale", scaler.scale());
+            state.put("loss_scale_good_steps", scaler.goodSteps());
+        }
         return state;
     }
 }

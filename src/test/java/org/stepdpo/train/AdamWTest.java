@@ -82,6 +82,68 @@ class AdamWTest {
         }
     }
 
+    /** Float16 values of {@code a} (float16 or float32), widened to float32. */
+    private static float[] floats(NDArray a) {
+        try (NDArray wide = a.toType(DataType.FLOAT32, true)) {
+            return wide.toFloatArray();
+        }
+    }
+
+    @Test
+    void float16ParametersAreTheirFloat32MastersRoundedAndResumeExactly(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) {
+        AdamWConfig config = AdamWConfig.DEFAULTS.withWeightDecay(0.1);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> half = new LinkedHashMap<>();
+            Map<String, NDArray> full = new LinkedHashMap<>();
+            params(m).forEach((name, p) -> {
+                NDArray h = p.toType(DataType.FLOAT16, true);
+                half.put(name, h);
+                full.put(name, h.toType(DataType.FLOAT32, true)); // the same values, exactly
+            });
+            double lr = 1e-4; // each update is below float16's spacing at most of these values
+            java.nio.file.Path saved = dir.resolve("optimizer.safetensors");
+            try (AdamW h = new AdamW(half, config); AdamW f = new AdamW(full, config)) {
+                long n = full.values().stream().mapToLong(NDArray::size).sum();
+                assertEquals(12 * n, h.stateBytes(), "two moments and a float32 master a parameter");
+                assertEquals(8 * n, f.stateBytes());
+                for (int s = 0; s < 6; s++) {
+                    try (NDManager step = m.newSubManager()) {
+                        h.step(grads(step, full, s), lr);
+                        f.step(grads(step, full, s), lr);
+                    }
+                    if (s == 2) {
+                        h.save(saved);
+                    }
+                }
+                boolean movedOnlyInMaster = false;
+                for (String name : full.keySet()) {
+                    assertEquals(DataType.FLOAT16, half.get(name).getDataType());
+                    float[] master = full.get(name).toFloatArray();
+                    float[] rounded = floats(full.get(name).toType(DataType.FLOAT16, true));
+                    assertArrayEquals(rounded, floats(half.get(name)), name + ": the float16 weight is its master rounded");
+                    float[] start = floats(params(m).get(name).toType(DataType.FLOAT16, true));
+                    for (int i = 0; i < master.length; i++) {
+                        movedOnlyInMaster |= master[i] != start[i] && rounded[i] == start[i];
+                    }
+                }
+                assertTrue(movedOnlyInMaster, "updates below float16's spacing accumulate in the masters");
+            }
+            // resuming from step 3 with the masters from the file reaches the same weights
+            Map<String, NDArray> again = new LinkedHashMap<>();
+            params(m).forEach((name, p) -> again.put(name, p.toType(DataType.FLOAT16, true)));
+            try (AdamW r = new AdamW(again, config)) {
+                r.load(saved);
+                for (int s = 3; s < 6; s++) {
+                    try (NDManager step = m.newSubManager()) {
+                        r.step(grads(step, full, s), lr);
+                    }
+                }
+            }
+            half.forEach((name, h) -> assertArrayEquals(floats(h), floats(again.get(name)), name));
+        }
+    }
+
     @Test
     void weightDecayTouchesOnlyDecayingParameters() {
         try (NDManager m = NDManager.newBaseManager()) {
@@ -194,8 +256,8 @@ class AdamWTest {
                 opt.close();
                 assertThrows(IllegalStateException.class, () -> opt.step(grads(m, params, 0), 0.1));
             }
-            Map<String, NDArray> half = Map.of("w", m.zeros(new Shape(2), DataType.FLOAT16));
-            assertTrue(assertThrows(IllegalArgumentException.class, () -> new AdamW(half, AdamWConfig.DEFAULTS))
+            Map<String, NDArray> ints = Map.of("w", m.zeros(new Shape(2), DataType.INT32));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> new AdamW(ints, AdamWConfig.DEFAULTS))
                     .getMessage().contains("parameter w has dtype"));
         }
     }

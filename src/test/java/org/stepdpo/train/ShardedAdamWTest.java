@@ -9,6 +9,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,7 +117,7 @@ class ShardedAdamWTest {
                         assertEquals(saveAfter, opt.stepCount());
                     }
                     double[] sums = {ex.rank() + 1.0};
-                    ShardedAdamW.Outcome o = opt.step(ex, gradients(m, params, ex.rank(), step), sums, MAX_NORM, LR);
+                    ShardedAdamW.Outcome o = opt.step(ex, gradients(m, params, ex.rank(), step), 1, sums, MAX_NORM, LR);
                     assertTrue(o.applied());
                     assertEquals(workers * (workers + 1) / 2.0, o.sums()[0], "metric sums are summed");
                     norm = o.gradNorm();
@@ -194,7 +195,7 @@ class ShardedAdamWTest {
                     if (ex.rank() == workers - 1) {
                         g.get("lm_head.weight").set(new NDIndex("0, 0"), Float.NaN);
                     }
-                    ShardedAdamW.Outcome o = mine.step(ex, g, new double[] {1}, MAX_NORM, LR);
+                    ShardedAdamW.Outcome o = mine.step(ex, g, 1, new double[] {1}, MAX_NORM, LR);
                     assertFalse(o.applied());
                     assertTrue(Double.isNaN(o.gradNorm()));
                     assertEquals(0, mine.stepCount());
@@ -207,6 +208,76 @@ class ShardedAdamWTest {
         });
         for (Future<Boolean> f : ranks) {
             assertTrue(f.get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    private static final float LOSS_SCALE = 256;
+
+    /** The parameters in float16 (each its own tensor). */
+    static Map<String, NDArray> half(NDManager m) {
+        Map<String, NDArray> p = new LinkedHashMap<>();
+        parameters(m).forEach((n, a) -> p.put(n, a.toType(DataType.FLOAT16, true)));
+        return p;
+    }
+
+    /** Worker {@code rank}'s float16 gradients at {@code step}, of the loss scaled by {@link #LOSS_SCALE}. */
+    static Map<String, NDArray> scaledHalfGradients(NDManager m, int rank, int step) {
+        Map<String, NDArray> g = new LinkedHashMap<>();
+        gradients(m, parameters(m), rank, step).forEach((n, a) -> g.put(n,
+                a.mul(LOSS_SCALE).toType(DataType.FLOAT16, false)));
+        return g;
+    }
+
+    static Map<String, float[]> wide(Map<String, NDArray> params) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((n, p) -> out.put(n, p.toType(DataType.FLOAT32, true).toFloatArray()));
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void float16WeightsWithScaledGradientsTrainLikeUnshardedMasters(int workers) throws Exception {
+        Map<String, float[]> expected;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> params = half(m);
+            try (AdamW adamw = new AdamW(params, CONFIG)) {
+                for (int step = 0; step < 3; step++) {
+                    Map<String, NDArray> sum = new LinkedHashMap<>();
+                    for (int k = 0; k < workers; k++) {
+                        scaledHalfGradients(m, k, step).forEach((n, g) -> sum.merge(n,
+                                g.toType(DataType.FLOAT32, true).div(LOSS_SCALE), NDArray::add));
+                    }
+                    GradClip.clip(sum.values(), MAX_NORM);
+                    adamw.step(sum, LR);
+                }
+                expected = wide(params);
+            }
+        }
+        List<Future<Map<String, float[]>>> ranks = ThreadedGroup.run(workers, group -> {
+            try (GradientExchange ex = GradientExchange.open(ExchangeMode.SOCKET, group, Duration.ofSeconds(20));
+                    NDManager m = NDManager.newBaseManager(Device.cpu())) {
+                Map<String, NDArray> params = half(m);
+                try (ShardedAdamW opt = new ShardedAdamW(params, CONFIG, ex.rank(), ex.size(), BUCKET)) {
+                    for (int step = 0; step < 3; step++) {
+                        assertTrue(opt.step(ex, scaledHalfGradients(m, ex.rank(), step), 1 / LOSS_SCALE,
+                                new double[] {1}, MAX_NORM, LR).applied());
+                    }
+                    assertEquals(DataType.FLOAT16, params.values().iterator().next().getDataType());
+                    return wide(params);
+                }
+            }
+        });
+        for (Future<Map<String, float[]>> f : ranks) {
+            Map<String, float[]> got = f.get(60, TimeUnit.SECONDS);
+            // the masters agree within 1e-6, so their float16 roundings agree up to one float16 step (2^13
+            // float32 steps)
+            for (String name : expected.keySet()) {
+                float[] a = expected.get(name);
+                float[] b = got.get(name);
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(a[i], b[i], Math.ulp(a[i]) * 8192 + 1e-7, name + "[" + i + "]");
+                }
+            }
         }
     }
 
