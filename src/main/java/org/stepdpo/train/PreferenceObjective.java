@@ -94,6 +94,17 @@ public record PreferenceObjective(PreferenceLoss.Config loss) implements TrainOb
         return manager.create(f);
     }
 
+    /** Means over the pairs: loss, rewards, reward accuracy and margin, log-probs. */
+    @Override
+    public java.util.Map<String, Object> metrics(double[] sums) {
+        java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+        double n = sums[0];
+        for (int i = 1; i < METRICS.size(); i++) {
+            line.put(METRICS.get(i), sums[i] / n);
+        }
+        return line;
+    }
+
     @Override
     public List<String> metricNames() {
         return METRICS;

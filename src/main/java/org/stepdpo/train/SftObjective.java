@@ -52,6 +52,16 @@ public record SftObjective() implements TrainObjective<EncodedExample> {
         });
     }
 
+    /** The token-mean loss, the examples and the response tokens scored. */
+    @Override
+    public java.util.Map<String, Object> metrics(double[] sums) {
+        java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+        line.put("loss", sums[2] / sums[1]);
+        line.put("examples", sums[0]);
+        line.put("response_tokens", sums[1]);
+        return line;
+    }
+
     @Override
     public List<String> metricNames() {
         return METRICS;

@@ -30,6 +30,12 @@ public interface TrainObjective<T> extends Serializable {
     /** The names of the sums {@link #accumulate} returns, in order. */
     List<String> metricNames();
 
+    /**
+     * This objective's part of one {@code metrics.jsonl} line from the sums of {@link #accumulate}
+     * added over a step's whole global batch (on every worker): {@code loss} first, then the rest.
+     */
+    java.util.Map<String, Object> metrics(double[] sums);
+
     /** Tokens processed for {@code example} (for tokens/s). */
     long tokens(T example);
 }

@@ -444,22 +444,11 @@ public final class Trainer<T> {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("step", step);
         line.put("epoch", round(plan.epochAt(step)));
-        List<String> names = objective.metricNames();
-        if (objective instanceof PreferenceObjective) {
-            double n = sums[0];
-            line.put("loss", sums[1] / n);
-            line.put("lr", lr);
-            line.put("grad_norm", gradNorm);
-            for (int i = 2; i < names.size(); i++) {
-                line.put(names.get(i), sums[i] / n);
-            }
-        } else {
-            line.put("loss", sums[2] / sums[1]);
-            line.put("lr", lr);
-            line.put("grad_norm", gradNorm);
-            line.put("examples", sums[0]);
-            line.put("response_tokens", sums[1]);
-        }
+        Map<String, Object> own = new LinkedHashMap<>(objective.metrics(sums));
+        line.put("loss", own.remove("loss"));
+        line.put("lr", lr);
+        line.put("grad_norm", gradNorm);
+        line.putAll(own);
         line.put("tokens_per_s", sums[sums.length - 1] / stepS);
         line.put("step_s", round(stepS));
         line.put("exchange_s", round(exchangeS));

@@ -116,6 +116,11 @@ class MixedPrecisionTest {
         public long tokens(PreferenceExample e) {
             return inner.tokens(e);
         }
+
+        @Override
+        public Map<String, Object> metrics(double[] sums) {
+            return inner.metrics(sums);
+        }
     }
 
     @Test
