@@ -54,7 +54,10 @@ public final class ShardedAdamW implements AutoCloseable {
     /** One bucket: its tensors, its length, this worker's chunk {@code [from, to)} and the parts of it. */
     record Bucket(List<String> names, int floats, int from, int to, List<Segment> segments) {}
 
-    /** What a step did: the global gradient norm before clipping, the summed metric sums, whether it was applied. */
+    /**
+     * What an optimizer step did (this one's or unsharded AdamW's in the trainer): the global gradient
+     * norm before clipping, the summed metric sums, whether it was applied, seconds spent exchanging.
+     */
     public record Outcome(double gradNorm, double[] sums, boolean applied, double exchangeSeconds) {}
 
     private final AdamWConfig config;

@@ -133,7 +133,7 @@ public final class Trainer<T> {
                     }
                 }
                 double lr = schedule.at(step);
-                Stepped stepped = optimizer.step(exchange, sums, lr, 1 / scale);
+                ShardedAdamW.Outcome stepped = optimizer.step(exchange, sums, lr, 1 / scale);
                 double exchangeS = stepped.exchangeSeconds();
                 double gradNorm = stepped.gradNorm();
                 double[] all = stepped.sums();
@@ -310,9 +310,6 @@ public final class Trainer<T> {
         return summed.doubles();
     }
 
-    /** What an optimizer step did: the global gradient norm, the summed metric sums, whether it was applied. */
-    record Stepped(double gradNorm, double[] sums, boolean applied, double exchangeSeconds) {}
-
     /**
      * This worker's optimizer: AdamW on the whole model after an all-reduce of the gradients, or
      * {@link ShardedAdamW} with {@code --shard-optimizer}.
@@ -348,13 +345,11 @@ public final class Trainer<T> {
         }
 
         /** One update from the accumulated gradients, each multiplied by {@code gradFactor} (1 / the loss scale). */
-        Stepped step(GradientExchange exchange, double[] sums, double lr, double gradFactor) {
+        ShardedAdamW.Outcome step(GradientExchange exchange, double[] sums, double lr, double gradFactor) {
             Map<String, NDArray> local = Autograd.gradients(model.weights());
             try {
                 if (sharded != null) {
-                    ShardedAdamW.Outcome o = sharded.step(exchange, local, gradFactor, sums, config.optim().maxGradNorm(),
-                            lr);
-                    return new Stepped(o.gradNorm(), o.sums(), o.applied(), o.exchangeSeconds());
+                    return sharded.step(exchange, local, gradFactor, sums, config.optim().maxGradNorm(), lr);
                 }
                 try (NDManager m = model.manager().newSubManager()) {
                     Map<String, NDArray> grads = float32(local, gradFactor, m);
@@ -366,7 +361,7 @@ public final class Trainer<T> {
                     if (finite) {
                         whole.step(summed.grads(), lr);
                     }
-                    return new Stepped(gradNorm, summed.sums(), finite, exchangeS);
+                    return new ShardedAdamW.Outcome(gradNorm, summed.sums(), finite, exchangeS);
                 }
             } finally {
                 local.values().forEach(NDArray::close); // handles only: the gradients stay with the parameters
