@@ -22,8 +22,9 @@ import org.stepdpo.model.text.HfTokenizer;
  * one) and the verdict lines {@code "Step 1: correct\n…Step k-1: correct\n"}, the judge's summed
  * log-probs of the three verdict words after {@code "Step k:"} decide step k (ties go to
  * {@code correct}). Earlier steps are written as correct because only the first non-correct step is
- * wanted, so the verdicts of every step come from one batch of forward passes (in chunks of
- * {@code batchSize} rows, stopping at the first chunk that holds an error).
+ * wanted, so the verdicts of every step come from one batch of forward passes (in chunks of at most
+ * {@code batchSize} rows and {@link #ATTENTION_CELLS} attention scores, stopping at the first chunk
+ * that holds an error).
  */
 public final class StepJudge {
     /** A step's verdict. */
@@ -57,14 +58,28 @@ public final class StepJudge {
     private final LanguageModel judge;
     private final ChatTemplate chat;
     private final int batchSize;
+    private final long attentionCells;
     private final int[][] words;
+
+    /**
+     * Attention-score cells (rows x width^2 x heads) one scoring pass may hold, about 512 MiB of
+     * FP32 scores: long solutions are scored in fewer rows at a time, so the judge's memory stays
+     * bounded whatever the solutions' lengths (a step's three rows always go together).
+     */
+    public static final long ATTENTION_CELLS = 1L << 27;
 
     /**
      * @param judge     the judge model (may be the policy model itself)
      * @param batchSize rows scored together at most (at least 3: one step's three verdicts)
      */
     public StepJudge(LanguageModel judge, int batchSize) {
+        this(judge, batchSize, ATTENTION_CELLS);
+    }
+
+    /** As above, with {@code attentionCells} in place of {@link #ATTENTION_CELLS}. */
+    StepJudge(LanguageModel judge, int batchSize, long attentionCells) {
         this.judge = judge;
+        this.attentionCells = attentionCells;
         String template = judge.tokenizer().chatTemplate();
         this.chat = template == null ? null : new ChatTemplate(template, judge.tokenizer().templateVariables());
         this.batchSize = Math.max(3, batchSize - batchSize % 3);
@@ -124,43 +139,73 @@ public final class StepJudge {
         String head = prompt(problem, reference, steps.text());
         int n = steps.count();
         int maxPositions = judge.decoder().config().maxPositions();
+        int heads = judge.decoder().config().numHeads();
+        int longestWord = 0;
+        for (int[] w : words) {
+            longestWord = Math.max(longestWord, w.length);
+        }
         List<Verdict> verdicts = new ArrayList<>();
         StringBuilder lines = new StringBuilder();
-        int perChunk = batchSize / 3;
-        for (int from = 1; from <= n; from += perChunk) {
-            int to = Math.min(n, from + perChunk - 1);
-            int rows = 3 * (to - from + 1);
-            int[][] prompts = new int[rows][];
-            int[][] responses = new int[rows][];
-            for (int k = from; k <= to; k++) {
+        int k = 1;
+        while (k <= n) {
+            // one chunk: up to batchSize rows (three per step) whose attention scores fit the budget
+            List<int[]> contexts = new ArrayList<>();
+            boolean tooLong = false;
+            while (k <= n && 3 * (contexts.size() + 1) <= batchSize) {
                 int[] context = judge.tokenizer().encode(head + lines + "Step " + k + ":");
-                for (int v = 0; v < 3; v++) {
-                    if (context.length + words[v].length > maxPositions) {
-                        return new Judgement(-1, verdicts);
-                    }
-                    prompts[3 * (k - from) + v] = context;
-                    responses[3 * (k - from) + v] = words[v];
+                long width = context.length + longestWord;
+                if (width > maxPositions) {
+                    tooLong = true;
+                    break;
                 }
+                if (!contexts.isEmpty() && 3L * (contexts.size() + 1) * width * width * heads > attentionCells) {
+                    break;
+                }
+                contexts.add(context);
                 lines.append("Step ").append(k).append(": ").append(Verdict.CORRECT.word()).append('\n');
+                k++;
             }
-            float[] logps = score(prompts, responses);
-            for (int k = from; k <= to; k++) {
-                int at = 3 * (k - from);
-                Verdict best = Verdict.CORRECT;
-                float bestLogp = logps[at];
-                for (int v = 1; v < 3; v++) {
-                    if (logps[at + v] > bestLogp) {
-                        best = Verdict.values()[v];
-                        bestLogp = logps[at + v];
-                    }
+            if (!contexts.isEmpty()) {
+                int from = k - contexts.size();
+                Judgement found = scoreSteps(from, contexts, verdicts);
+                if (found != null) {
+                    return found;
                 }
-                verdicts.add(best);
-                if (best != Verdict.CORRECT) {
-                    return new Judgement(k, verdicts);
-                }
+            }
+            if (tooLong) {
+                return new Judgement(-1, verdicts);
             }
         }
         return new Judgement(0, verdicts);
+    }
+
+    /** Scores steps {@code from..} with their contexts, adds their verdicts; the judgement at the first error. */
+    private Judgement scoreSteps(int from, List<int[]> contexts, List<Verdict> verdicts) {
+        int rows = 3 * contexts.size();
+        int[][] prompts = new int[rows][];
+        int[][] responses = new int[rows][];
+        for (int i = 0; i < contexts.size(); i++) {
+            for (int v = 0; v < 3; v++) {
+                prompts[3 * i + v] = contexts.get(i);
+                responses[3 * i + v] = words[v];
+            }
+        }
+        float[] logps = score(prompts, responses);
+        for (int i = 0; i < contexts.size(); i++) {
+            Verdict best = Verdict.CORRECT;
+            float bestLogp = logps[3 * i];
+            for (int v = 1; v < 3; v++) {
+                if (logps[3 * i + v] > bestLogp) {
+                    best = Verdict.values()[v];
+                    bestLogp = logps[3 * i + v];
+                }
+            }
+            verdicts.add(best);
+            if (best != Verdict.CORRECT) {
+                return new Judgement(from + i, verdicts);
+            }
+        }
+        return null;
     }
 
     private float[] score(int[][] prompts, int[][] responses) {

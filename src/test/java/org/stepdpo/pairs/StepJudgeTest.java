@@ -63,6 +63,9 @@ class StepJudgeTest {
         StepJudge.Judgement many = new StepJudge(judge, 16).judge(PROBLEM, REFERENCE, steps);
         assertEquals(one.firstWrong(), many.firstWrong());
         assertEquals(one.verdicts(), many.verdicts());
+        // an attention budget below one step's rows scores one step per chunk, whatever the batch size
+        StepJudge.Judgement budgeted = new StepJudge(judge, 16, 1).judge(PROBLEM, REFERENCE, steps);
+        assertEquals(one, budgeted);
 
         String head = new StepJudge(judge, 3).prompt(PROBLEM, REFERENCE, WRONG);
         StringBuilder lines = new StringBuilder();
