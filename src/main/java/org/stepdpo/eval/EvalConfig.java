@@ -38,13 +38,14 @@ public record EvalConfig(List<String> data, String out, String completionField, 
      * @param dtype        auto (FP16 on GPUs, FP32 on CPUs), float32 or float16
      * @param kvCacheTokens the KV cache budget in tokens of a task's generation engine (0: batch size x
      *                     the model's context)
+     * @param adapter      a PEFT LoRA adapter folder applied to the model (readable on every executor), or null
      */
     public record Generation(String model, String prompt, int maxNewTokens, int batchSize, double temperature,
-            double topP, int topK, long seed, String dtype, long kvCacheTokens) {
+            double topP, int topK, long seed, String dtype, long kvCacheTokens, String adapter) {
         /** Generation with the default KV cache budget. */
         public Generation(String model, String prompt, int maxNewTokens, int batchSize, double temperature,
                 double topP, int topK, long seed, String dtype) {
-            this(model, prompt, maxNewTokens, batchSize, temperature, topP, topK, seed, dtype, 0);
+            this(model, prompt, maxNewTokens, batchSize, temperature, topP, topK, seed, dtype, 0, null);
         }
 
         public static final int DEFAULT_MAX_NEW_TOKENS = 2048;
@@ -68,7 +69,12 @@ public record EvalConfig(List<String> data, String out, String completionField, 
                         + "step sampling, not evaluation; use the template without -prefix");
             }
             new Sampling.Settings(batchSize, maxNewTokens, temperature, topP, topK, kvCacheTokens); // validates them
-            new LanguageModel.Spec(model, dtype); // validates --dtype
+            new LanguageModel.Spec(model, dtype, adapter); // validates --dtype
+        }
+
+        /** The model as executors load it. */
+        public LanguageModel.Spec spec() {
+            return new LanguageModel.Spec(model, dtype, adapter);
         }
 
         /** Greedy generation with the seed's defaults. */
@@ -93,6 +99,9 @@ public record EvalConfig(List<String> data, String out, String completionField, 
             m.put("seed", seed);
             m.put("dtype", dtype);
             m.put("kv_cache_tokens", kvCacheTokens);
+            if (adapter != null) {
+                m.put("adapter", spec().adapter());
+            }
             return m;
         }
     }

@@ -56,7 +56,7 @@ public final class EvalStage {
         TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
         if (!config.scoringMode()) {
             EvalConfig.Generation g = config.generation();
-            new LanguageModel.Spec(g.model(), g.dtype()).check(g.prompt());
+            g.spec().check(g.prompt());
         }
         if (config.resume()) {
             Outputs.clearForResume(spark, config.out(), Set.of(CompletionLog.DIR));
@@ -114,7 +114,7 @@ public final class EvalStage {
         long started = System.nanoTime();
         EvalConfig.Generation g = config.generation();
         long generated = todo.repartition(partitions)
-                .mapPartitions(new GenerateCompletions(new LanguageModel.Spec(g.model(), g.dtype()), g.settings(), log))
+                .mapPartitions(new GenerateCompletions(g.spec(), g.settings(), log))
                 .count();
         double wall = seconds(started);
         timing.put("generate_s", wall);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.stepdpo.model.DecoderLM;
 import org.stepdpo.model.HfConfig;
+import org.stepdpo.model.LoraAdapters;
 import org.stepdpo.model.text.ChatTemplate;
 import org.stepdpo.model.text.HfTokenizer;
 import org.stepdpo.model.text.PromptTemplates;
@@ -34,12 +35,19 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
     }
 
     /**
-     * What an executor needs to load the model: the directory (a path every executor can read) and
-     * the dtype ({@code auto}: FP16 on a GPU, FP32 on the CPU). Serializable; holds no model.
+     * What an executor needs to load the model: the directory (a path every executor can read), the
+     * dtype ({@code auto}: FP16 on a GPU, FP32 on the CPU) and an optional PEFT LoRA adapter folder
+     * applied to it ({@link LoraAdapters}). Serializable; holds no model.
      */
-    public record Spec(String dir, String dtype) implements ExecutorModel<LanguageModel> {
+    public record Spec(String dir, String dtype, String adapter) implements ExecutorModel<LanguageModel> {
+        /** A model without adapter. */
+        public Spec(String dir, String dtype) {
+            this(dir, dtype, null);
+        }
+
         public Spec {
             dir = LocalPaths.absolute(dir); // resolved where the job starts, the same on every executor
+            adapter = adapter == null ? null : LocalPaths.absolute(adapter);
             if (!dtype.equals("auto") && !dtype.equals("float32") && !dtype.equals("float16")) {
                 throw new IllegalArgumentException("--dtype must be auto, float32 or float16, got '" + dtype + "'");
             }
@@ -60,6 +68,13 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
                 throw new IllegalArgumentException("--model: tokenizer.json not found in " + path
                         + ": generation needs the model's tokenizer files");
             }
+            if (adapter != null) {
+                try {
+                    LoraAdapters.readConfig(LocalPaths.of(adapter));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--adapter: " + e.getMessage(), e);
+                }
+            }
             if (prompt.equals("chat")) {
                 try (HfTokenizer tokenizer = HfTokenizer.load(path)) {
                     if (tokenizer.chatTemplate() == null) {
@@ -77,7 +92,7 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
 
         @Override
         public String cacheKey() {
-            return dir + "|" + dtype;
+            return dir + "|" + dtype + (adapter == null ? "" : "|adapter=" + adapter);
         }
 
         @Override
@@ -89,9 +104,18 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
             };
             Path path = path();
             HfTokenizer tokenizer = HfTokenizer.load(path);
+            DecoderLM decoder = null;
             try {
-                return new LanguageModel(DecoderLM.load(path, device, type), tokenizer);
+                decoder = DecoderLM.load(path, device, type);
+                if (adapter != null) {
+                    // the adapter's arrays belong to the decoder's manager and go with it
+                    decoder.attach(LoraAdapters.load(decoder, LocalPaths.of(adapter)));
+                }
+                return new LanguageModel(decoder, tokenizer);
             } catch (RuntimeException e) {
+                if (decoder != null) {
+                    decoder.close();
+                }
                 tokenizer.close();
                 throw e;
             }

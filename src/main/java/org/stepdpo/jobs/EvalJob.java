@@ -69,6 +69,10 @@ public final class EvalJob implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace --out when it already holds files.")
     boolean overwrite;
 
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter folder (adapter_config.json, "
+            + "adapter_model.safetensors) applied to --model, as TrainStepDpoJob --lora-rank writes it to OUT/adapter/.")
+    String adapter;
+
     @Option(names = "--resume", description = "Generation: keep completions saved in --out, generate the rest.")
     boolean resume;
 
@@ -77,7 +81,10 @@ public final class EvalJob implements Callable<Integer> {
         String template = prompt != null || model == null ? prompt
                 : PromptTemplates.defaultFor(LocalPaths.of(model), null);
         EvalConfig.Generation generation = model == null ? null : new EvalConfig.Generation(model, template,
-                maxNewTokens, batchSize, sampling.temperature, sampling.topP, sampling.topK, seed, dtype, kvCacheTokens);
+                maxNewTokens, batchSize, sampling.temperature, sampling.topP, sampling.topK, seed, dtype, kvCacheTokens, adapter);
+        if (adapter != null && model == null) {
+            throw new IllegalArgumentException("--adapter applies to a --model: give the base model it was trained on");
+        }
         return new EvalConfig(data, out, completionField, generation, partitions, overwrite, resume);
     }
 

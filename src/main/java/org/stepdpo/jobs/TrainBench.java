@@ -79,7 +79,7 @@ public final class TrainBench implements Callable<Integer> {
         TrainConfig tc = new TrainConfig(modelDir.toString(), List.of("random pairs"), run.toString(), "step-dpo", "plain",
                 promptTokens + responseTokens + 1, promptTokens, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID,
                 0.4, 0), new TrainConfig.Optim(1e-6, "constant", 0, 0, 1), workers, perDeviceBatch, gradAccum, 1, steps,
-                0, 0, exchange, null, 1, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, false, true);
+                0, 0, exchange, null, 1, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, true);
         List<PreferenceExample> pairs = pairs(global, config.vocabSize());
         SparkSession spark = SparkSessions.getOrCreate("TrainBench");
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {

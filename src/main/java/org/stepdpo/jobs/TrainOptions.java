@@ -1,6 +1,7 @@
 package org.stepdpo.jobs;
 
 import java.util.List;
+import org.stepdpo.model.LoraConfig;
 import org.stepdpo.model.text.PromptTemplates;
 import org.stepdpo.spark.LocalPaths;
 import org.stepdpo.train.MemoryPlan;
@@ -105,6 +106,27 @@ final class TrainOptions {
             + "gradients reduce-scattered, each worker updates its 1/N share, weights all-gathered.")
     boolean shardOptimizer;
 
+    @Option(names = "--lora-rank", paramLabel = "R", description = "Train rank-R LoRA adapters on the frozen base "
+            + "instead of every weight (default 0: full fine-tuning); the adapter is written to OUT/adapter/ in PEFT's "
+            + "format.")
+    int loraRank;
+
+    @Option(names = "--lora-alpha", paramLabel = "A", description = "LoRA scaling numerator: updates are multiplied "
+            + "by A/R (default 2R).")
+    Double loraAlpha;
+
+    @Option(names = "--lora-dropout", paramLabel = "P", description = "Dropout on the adapters' input while training "
+            + "(default 0).")
+    double loraDropout;
+
+    @Option(names = "--lora-targets", split = ",", paramLabel = "PROJ", description = "Projections that get adapters "
+            + "(default q_proj,v_proj; any of q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).")
+    List<String> loraTargets = LoraConfig.DEFAULT_TARGETS;
+
+    @Option(names = "--merge-lora", description = "With --lora-rank: also write the base with the adapter merged "
+            + "into it as a plain model directory, OUT/model/.")
+    boolean mergeLora;
+
     @Option(names = "--resume", description = "Continue from the latest checkpoint under --out.")
     boolean resume;
 
@@ -117,6 +139,18 @@ final class TrainOptions {
                 : TrainConfig.Precision.float16(initialLossScale, lossScaleWindow);
     }
 
+    /** The LoRA settings, or null without {@code --lora-rank}. */
+    private LoraConfig lora() {
+        if (loraRank == 0 && loraAlpha == null) {
+            return null;
+        }
+        if (loraRank <= 0) {
+            throw new IllegalArgumentException("--lora-rank must be at least 1 for LoRA (0: full fine-tuning), got "
+                    + loraRank);
+        }
+        return new LoraConfig(loraRank, loraAlpha == null ? 2.0 * loraRank : loraAlpha, loraDropout, loraTargets);
+    }
+
     /** The validated configuration. */
     TrainConfig config(String task, PreferenceLoss.Config loss, double lr, String reference, int referenceBatch) {
         String template = prompt != null || model == null ? prompt
@@ -125,7 +159,7 @@ final class TrainOptions {
                 new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
                 gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype, saveTotalLimit,
                 deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), maxSkippedSteps,
-                precision(), shardOptimizer, resume,
+                precision(), shardOptimizer, lora(), mergeLora, resume,
                 overwrite);
     }
 }

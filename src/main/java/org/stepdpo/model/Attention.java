@@ -38,9 +38,12 @@ final class Attention {
     private NDArray recorded(DecoderWeights.Layer w, int index, NDArray x, DecoderLM.Pass s) {
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
-        NDArray q = Rope.apply(split(Linear.apply(x, w.q(), w.qkv().partBias(0)), s, heads), s.cos(), s.sin(), false);
-        NDArray k = Rope.apply(split(Linear.apply(x, w.k(), w.qkv().partBias(1)), s, kvHeads), s.cos(), s.sin(), false);
-        NDArray v = split(Linear.apply(x, w.v(), w.qkv().partBias(2)), s, kvHeads); // each [B, n, T, d]
+        NDArray q = Rope.apply(split(s.adapted(Linear.apply(x, w.q(), w.qkv().partBias(0)), x, index, "q_proj"), s,
+                heads), s.cos(), s.sin(), false);
+        NDArray k = Rope.apply(split(s.adapted(Linear.apply(x, w.k(), w.qkv().partBias(1)), x, index, "k_proj"), s,
+                kvHeads), s.cos(), s.sin(), false);
+        NDArray v = split(s.adapted(Linear.apply(x, w.v(), w.qkv().partBias(2)), x, index, "v_proj"), s,
+                kvHeads); // each [B, n, T, d]
         if (s.cache() != null) {
             NDArray[] kv = s.cache().append(index, k, v);
             k = kv[0];
@@ -56,8 +59,8 @@ final class Attention {
         if (dtype != DataType.FLOAT32) {
             probs = Autograd.cast(probs, dtype);
         }
-        NDArray context = probs.reshape(s.b(), kvHeads, (long) config.groupSize() * s.t(), tk).matMul(v);
-        return Linear.apply(merge(context, s), w.o(), w.oBias());
+        NDArray context = merge(probs.reshape(s.b(), kvHeads, (long) config.groupSize() * s.t(), tk).matMul(v), s);
+        return s.adapted(Linear.apply(context, w.o(), w.oBias()), context, index, "o_proj");
     }
 
     /**
@@ -70,6 +73,12 @@ final class Attention {
         int kvHeads = config.numKvHeads();
         int all = heads + 2 * kvHeads;
         NDArray qkv = Linear.inference(x, w.qkv().weight(), w.qkv().bias(), cpu);
+        if (s.lora() != null) { // each update added in place into its projection's columns
+            long d = config.headDim();
+            s.adapted(Views.range(qkv, 1, 0, heads * d), x, index, "q_proj");
+            s.adapted(Views.range(qkv, 1, heads * d, (heads + kvHeads) * d), x, index, "k_proj");
+            s.adapted(Views.range(qkv, 1, (heads + kvHeads) * d, all * d), x, index, "v_proj");
+        }
         qkv = s.t() == 1 ? qkv.reshape(s.b(), all, 1, config.headDim()) : split(qkv, s, all); // [B, nH + 2 nKv, T, d]
         NDArray qk = Rope.rotate(Views.range(qkv, 1, 0, heads + kvHeads), s.cos(), s.sin());
         NDArray q = Views.range(qk, 1, 0, heads);
@@ -98,7 +107,8 @@ final class Attention {
         if (dtype != DataType.FLOAT32) {
             probs = Autograd.cast(probs, dtype);
         }
-        return Linear.inference(merge(probs.matMul(v), s), w.o(), w.oBias(), cpu);
+        NDArray context = merge(probs.matMul(v), s);
+        return s.adapted(Linear.inference(context, w.o(), w.oBias(), cpu), context, index, "o_proj");
     }
 
     /**

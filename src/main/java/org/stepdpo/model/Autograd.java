@@ -16,7 +16,12 @@ public final class Autograd {
 
     /** Marks every parameter of {@code weights} (HF-named views included) as requiring gradients. */
     public static void requireGradients(DecoderWeights weights) {
-        for (NDArray p : weights.byName().values()) {
+        requireGradients(weights.byName());
+    }
+
+    /** Marks every array of {@code params} as requiring gradients. */
+    public static void requireGradients(Map<String, NDArray> params) {
+        for (NDArray p : params.values()) {
             p.setRequiresGradient(true);
         }
     }
@@ -75,8 +80,13 @@ public final class Autograd {
      * gradient storage; zeros for a parameter the loss did not reach).
      */
     public static Map<String, NDArray> gradients(DecoderWeights weights) {
+        return gradients(weights.byName());
+    }
+
+    /** The accumulated gradient of every array of {@code params}, by the same names. */
+    public static Map<String, NDArray> gradients(Map<String, NDArray> params) {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : weights.byName().entrySet()) {
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
             out.put(e.getKey(), e.getValue().getGradient());
         }
         return out;
@@ -84,7 +94,12 @@ public final class Autograd {
 
     /** Sets every accumulated gradient to zero. */
     public static void zeroGradients(DecoderWeights weights) {
-        for (NDArray p : weights.byName().values()) {
+        zeroGradients(weights.byName());
+    }
+
+    /** Sets the accumulated gradient of every array of {@code params} to zero. */
+    public static void zeroGradients(Map<String, NDArray> params) {
+        for (NDArray p : params.values()) {
             if (JniUtils.requiresGrad((PtNDArray) p)) {
                 JniUtils.zeroGrad((PtNDArray) p);
             }

@@ -34,6 +34,8 @@ public final class DecoderLM implements AutoCloseable {
     private final Attention attention;
     /** {@code rms_norm_eps} as a scalar array, created once rather than on every norm. */
     private final NDArray eps;
+    /** LoRA adapters added to the projections (null: none). */
+    private volatile LoraAdapters adapters;
 
     /** Bytes of MLP intermediate per chunk of rows (see {@link #mlpBlock}). */
     private static final long MLP_CHUNK_BYTES = 16L << 20;
@@ -120,6 +122,23 @@ public final class DecoderLM implements AutoCloseable {
         return weights;
     }
 
+    /**
+     * Adds {@code adapters} to this decoder's projections from the next pass on (null removes them).
+     * They must have been built for this decoder; the caller keeps them and closes them.
+     */
+    public void attach(LoraAdapters adapters) {
+        if (adapters != null && adapters.layers() != config.numLayers()) {
+            throw new IllegalArgumentException("LoRA adapters for " + adapters.layers() + " layers cannot attach to a "
+                    + "decoder of " + config.numLayers());
+        }
+        this.adapters = adapters;
+    }
+
+    /** The attached LoRA adapters, or null. */
+    public LoraAdapters adapters() {
+        return adapters;
+    }
+
     /** A fresh cache for incremental decoding with room for {@code capacity} tokens (it grows if needed). */
     public KvCache newCache(long capacity) {
         return new KvCache(manager, config.numLayers(), capacity);
@@ -189,7 +208,20 @@ public final class DecoderLM implements AutoCloseable {
      * matmul, so gradients reach the HF-named parameters; without it, stacked projections run as one
      * matmul and intermediates are updated in place.
      */
-    record Pass(long b, long t, NDArray cos, NDArray sin, NDArray bias, KvCache cache, boolean recording) {}
+    record Pass(long b, long t, NDArray cos, NDArray sin, NDArray bias, KvCache cache, boolean recording,
+            LoraAdapters lora) {
+        /**
+         * {@code y} plus the LoRA update of projection {@code target} of {@code layer} for its input
+         * {@code x} (out of place when recording, in place otherwise); {@code y} when it has no adapter.
+         */
+        NDArray adapted(NDArray y, NDArray x, int layer, String target) {
+            if (lora == null || !lora.has(layer, target)) {
+                return y;
+            }
+            NDArray delta = lora.delta(x, layer, target, recording);
+            return recording ? y.add(delta) : y.addi(delta);
+        }
+    }
 
     /** The residual stream after the last block, as rows [B*T, H], before the final norm. */
     private NDArray blocks(NDArray ids, NDArray positions, NDArray mask, KvCache cache, Mode mode) {
@@ -200,14 +232,14 @@ public final class DecoderLM implements AutoCloseable {
         NDArray[] cosSin = rope.tables(positions, dtype, !recording);
         NDArray bias = !recording && t == 1 && AttentionBias.allVisible(fullMask, config.slidingWindow()) ? null
                 : AttentionBias.of(fullMask, t, config.slidingWindow());
-        Pass pass = new Pass(b, t, cosSin[0], cosSin[1], bias, cache, recording);
+        Pass pass = new Pass(b, t, cosSin[0], cosSin[1], bias, cache, recording, adapters);
         NDArray x = ids.getNDArrayInternal().embedding(ids.reshape(b * t), weights.embed, SparseFormat.DENSE)
                 .singletonOrThrow(); // [B*T, H]
         for (int i = 0; i < weights.layers.size(); i++) {
             DecoderWeights.Layer layer = weights.layers.get(i);
             NDArray update = attention.apply(layer, i, rmsNorm(x, layer.inputNorm(), !pass.recording), pass);
             x = pass.recording ? x.add(update) : x.addi(update);
-            x = mlpBlock(layer, x, pass);
+            x = mlpBlock(i, layer, x, pass);
         }
         if (cache != null) {
             cache.advance(t);
@@ -221,31 +253,33 @@ public final class DecoderLM implements AutoCloseable {
      * x in place: the allocator reuses buffers that size, while larger ones are mapped fresh and pay
      * a page fault per 4 KiB page, which costs more than the arithmetic on it.
      */
-    private NDArray mlpBlock(DecoderWeights.Layer layer, NDArray x, Pass s) {
+    private NDArray mlpBlock(int index, DecoderWeights.Layer layer, NDArray x, Pass s) {
         if (s.recording) {
-            return x.add(mlp(layer, rmsNorm(x, layer.postNorm(), false), false));
+            return x.add(mlp(index, layer, rmsNorm(x, layer.postNorm(), false), s));
         }
         long rows = x.getShape().get(0);
         long chunk = Math.max(64, MLP_CHUNK_BYTES / (2L * config.intermediateSize() * dtype.getNumOfBytes()));
         for (long start = 0; start < rows; start += chunk) {
             NDArray part = rows <= chunk ? x : x.get(new NDIndex().addSliceDim(start, Math.min(rows, start + chunk)));
-            part.addi(mlp(layer, rmsNorm(part, layer.postNorm(), true), true)); // a view: writes into x
+            part.addi(mlp(index, layer, rmsNorm(part, layer.postNorm(), true), s)); // a view: writes into x
         }
         return x;
     }
 
-    /** SwiGLU: {@code down(silu(gate(x)) * up(x))}. */
-    private NDArray mlp(DecoderWeights.Layer w, NDArray x, boolean inference) {
-        if (!inference) {
-            NDArray gate = Linear.apply(x, w.gate(), w.gateUp().partBias(0));
-            NDArray up = Linear.apply(x, w.up(), w.gateUp().partBias(1));
-            return Linear.apply(gate.mul(Activation.sigmoid(gate)).mul(up), w.down(), w.downBias());
+    /** SwiGLU: {@code down(silu(gate(x)) * up(x))}, with the LoRA updates of layer {@code index} when {@code s} has them. */
+    private NDArray mlp(int index, DecoderWeights.Layer w, NDArray x, Pass s) {
+        if (s.recording) {
+            NDArray gate = s.adapted(Linear.apply(x, w.gate(), w.gateUp().partBias(0)), x, index, "gate_proj");
+            NDArray up = s.adapted(Linear.apply(x, w.up(), w.gateUp().partBias(1)), x, index, "up_proj");
+            NDArray h = gate.mul(Activation.sigmoid(gate)).mul(up);
+            return s.adapted(Linear.apply(h, w.down(), w.downBias()), h, index, "down_proj");
         }
         long ffn = config.intermediateSize();
         NDArray gateUp = Linear.inference(x, w.gateUp().weight(), w.gateUp().bias(), cpu); // [rows, 2F]
-        NDArray gate = Views.range(gateUp, 1, 0, ffn);
-        NDArray up = Views.range(gateUp, 1, ffn, 2 * ffn);
-        return Linear.inference(Activation.sigmoid(gate).muli(gate).muli(up), w.down(), w.downBias(), cpu);
+        NDArray gate = s.adapted(Views.range(gateUp, 1, 0, ffn), x, index, "gate_proj"); // in place: views of gateUp
+        NDArray up = s.adapted(Views.range(gateUp, 1, ffn, 2 * ffn), x, index, "up_proj");
+        NDArray h = Activation.sigmoid(gate).muli(gate).muli(up);
+        return s.adapted(Linear.inference(h, w.down(), w.downBias(), cpu), h, index, "down_proj");
     }
 
     /** RMSNorm computed in FP32: x / sqrt(mean(x^2) + eps), cast back, times the weight. */

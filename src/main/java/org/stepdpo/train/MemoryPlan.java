@@ -93,8 +93,7 @@ public record MemoryPlan(long parameters, long trainableParameters, Settings set
     }
 
     /** The linear projections of a decoder layer that may carry adapters. */
-    public static final List<String> PROJECTIONS =
-            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    public static final List<String> PROJECTIONS = org.stepdpo.model.LoraConfig.PROJECTIONS;
 
     /** The plan for {@code config} under {@code settings}. */
     public static MemoryPlan of(HfConfig config, Settings settings) {

@@ -38,6 +38,8 @@ public final class RunFiles {
     public static final String CONFIG = "train_config.json";
     /** The final model's folder under the run's output. */
     public static final String MODEL = "model";
+    /** The final LoRA adapter's folder (PEFT's format). */
+    public static final String ADAPTER = "adapter";
     private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,6 +56,11 @@ public final class RunFiles {
     /** The final model (an HF directory holding the model only). */
     public Path model() {
         return out.resolve(MODEL);
+    }
+
+    /** The final LoRA adapter (PEFT's {@code adapter_config.json} and {@code adapter_model.safetensors}). */
+    public Path adapter() {
+        return out.resolve(ADAPTER);
     }
 
     /**

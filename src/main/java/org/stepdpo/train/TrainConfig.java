@@ -38,6 +38,10 @@ import org.stepdpo.model.text.PromptTemplates;
  * @param precision       compute dtype of the weights and, for float16, the dynamic loss scaling
  * @param shardOptimizer  AdamW state split over the workers ({@link ShardedAdamW}, ZeRO stage 1/2); each
  *                        checkpoint holds one optimizer file per worker
+ * @param lora            LoRA adapters to train on the frozen base (null: every weight trains); the final
+ *                        adapter goes to {@code OUT/adapter/} in PEFT's format
+ * @param mergeLora       with {@code lora}: also write the base with the adapter merged into it as a plain
+ *                        HF model directory, {@code OUT/model/}
  * @param resume          continue from the latest checkpoint under {@code out}
  * @param overwrite       replace {@code out} when it already holds files
  */
@@ -45,7 +49,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         int maxPromptLength, PreferenceLoss.Config loss, Optim optim, int workers, int perDeviceBatch, int gradAccum,
         int epochs, int maxSteps, int saveSteps, long seed, String exchange, String reference, int referenceBatch,
         String saveDtype, int saveTotalLimit, long deviceMemory, int maxSkippedSteps, Precision precision,
-        boolean shardOptimizer, boolean resume, boolean overwrite)
+        boolean shardOptimizer, org.stepdpo.model.LoraConfig lora, boolean mergeLora, boolean resume, boolean overwrite)
         implements Serializable {
 
     public static final List<String> TASKS = List.of("step-dpo", "dpo", "sft");
@@ -144,6 +148,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         require(deviceMemory >= 0, "--device-memory must be positive, got " + deviceMemory);
         require(maxSkippedSteps >= 0, "--max-skipped-steps must be >= 0, got " + maxSkippedSteps);
         require(precision != null, "a training precision is required");
+        require(!mergeLora || lora != null, "--merge-lora needs --lora-rank: there is no adapter to merge");
         require(!(resume && overwrite), "--resume and --overwrite exclude each other");
         data = List.copyOf(data);
     }
@@ -213,6 +218,13 @@ public record TrainConfig(String model, List<String> data, String out, String ta
             m.put("loss_scale_window", precision.lossScaleWindow());
         }
         m.put("shard_optimizer", shardOptimizer);
+        if (lora != null) {
+            m.put("lora_rank", lora.rank());
+            m.put("lora_alpha", lora.alpha());
+            m.put("lora_dropout", lora.dropout());
+            m.put("lora_targets", lora.targets());
+            m.put("merge_lora", mergeLora);
+        }
         return m;
     }
 }

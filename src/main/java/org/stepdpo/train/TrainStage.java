@@ -100,6 +100,18 @@ public final class TrainStage {
             summary.put("loss_scale", reports.get(0).lossScale());
         }
         summary.put("shard_optimizer", config.shardOptimizer());
+        if (config.lora() != null) {
+            Map<String, Object> lora = new LinkedHashMap<>();
+            lora.put("rank", config.lora().rank());
+            lora.put("alpha", config.lora().alpha());
+            lora.put("dropout", config.lora().dropout());
+            lora.put("targets", config.lora().targets());
+            lora.put("trainable_parameters", plan.trainableParameters());
+            lora.put("parameters", plan.parameters());
+            lora.put("adapter", new RunFiles(out).adapter().toString());
+            lora.put("merged_model", config.mergeLora() ? new RunFiles(out).model().toString() : null);
+            summary.put("lora", lora);
+        }
         summary.put("optimizer_state_bytes", reports.stream().map(Trainer.Report::optimizerStateBytes).toList());
         summary.put("threads_per_worker", TaskThreads.forWorkers(jsc, config.workers()));
         summary.put("tokens", tokens);
@@ -127,7 +139,8 @@ public final class TrainStage {
     /** What one worker of this run holds: weights in its dtype, AdamW (sharded or not), the run's batch and length. */
     static MemoryPlan memoryPlan(HfConfig model, TrainConfig config) {
         return MemoryPlan.of(model, new MemoryPlan.Settings(config.workers(), config.precision().dtype(),
-                config.shardOptimizer(), 0, List.of(),
+                config.shardOptimizer(), config.lora() == null ? 0 : config.lora().rank(),
+                config.lora() == null ? List.of() : config.lora().targets(),
                 config.perDeviceBatch(), config.maxLength()));
     }
 
@@ -189,6 +202,12 @@ public final class TrainStage {
                 throw new IllegalArgumentException("--resume: the checkpoint " + dir + " was trained with --dtype " + dtype
                         + ", this run asks for --dtype " + config.precision().dtype().label()
                         + "; resume with the flags of the run that wrote it");
+            }
+            String lora = state.path("lora").asText("none");
+            if (!dir.equals(out) && !lora.equals(Trainer.describe(config.lora()))) {
+                throw new IllegalArgumentException("--resume: the checkpoint " + dir + " was trained with LoRA " + lora
+                        + ", this run asks for " + Trainer.describe(config.lora()) + " (--lora-rank, --lora-alpha, "
+                        + "--lora-targets); resume with the flags of the run that wrote it");
             }
             LOG.info("Resuming from {} (step {} of {})", dir, state.path("step").asInt(), plan.totalSteps());
         });

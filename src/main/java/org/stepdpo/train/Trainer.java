@@ -16,6 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.stepdpo.model.Autograd;
 import org.stepdpo.model.DecoderLM;
+import org.stepdpo.model.LoraAdapters;
+import org.stepdpo.model.LoraConfig;
 import org.stepdpo.model.ModelWriter;
 import org.stepdpo.model.io.DType;
 import org.stepdpo.spark.LocalPaths;
@@ -103,8 +105,12 @@ public final class Trainer<T> {
             scaler = firstStep == 0 ? new LossScaler(precision.initialLossScale(), precision.lossScaleWindow())
                     : resumedScaler(start, precision);
         }
-        try (DecoderLM model = DecoderLM.load(start, device, precision.dtype().dataType());
-                Optimizer optimizer = new Optimizer(model, config, exchange)) {
+        LoraConfig lora = config.lora();
+        // with LoRA the base stays frozen: a checkpoint holds the adapter, the base is always the source
+        try (DecoderLM model = DecoderLM.load(lora == null ? start : source, device, precision.dtype().dataType());
+                LoraAdapters adapters = lora == null ? null
+                        : firstStep > 0 ? LoraAdapters.load(model, start) : LoraAdapters.init(model, lora, config.seed());
+                Optimizer optimizer = new Optimizer(model, trained(model, adapters), config, exchange)) {
             if (firstStep > 0) {
                 optimizer.load(start);
             }
@@ -112,7 +118,13 @@ public final class Trainer<T> {
                 files.truncateMetrics(firstStep);
             }
             stateBytes = optimizer.stateBytes();
-            Autograd.requireGradients(model.weights());
+            Map<String, NDArray> params = trained(model, adapters);
+            if (adapters != null) {
+                model.attach(adapters);
+                LOG.info("Worker {}: LoRA rank {} on {}: {} trainable parameters, the base frozen", rank, lora.rank(),
+                        lora.targets(), adapters.parameters());
+            }
+            Autograd.requireGradients(params);
             for (int step = firstStep; step < total; step++) {
                 long t0 = System.nanoTime();
                 int[] globalIndices = plan.globalIndices(step);
@@ -121,7 +133,7 @@ public final class Trainer<T> {
                 // dividing the mean's denominator by the scale multiplies the back-propagated loss by it
                 double denominator = objective.denominator(global) / scale;
                 double[] sums = new double[objective.metricNames().size() + 1];
-                Autograd.zeroGradients(model.weights());
+                Autograd.zeroGradients(params);
                 List<T> mine = pick(plan.share(globalIndices, rank));
                 for (int from = 0; from < mine.size(); from += config.perDeviceBatch()) {
                     List<T> micro = mine.subList(from, Math.min(mine.size(), from + config.perDeviceBatch()));
@@ -179,7 +191,7 @@ public final class Trainer<T> {
                     LOG.info("step {}/{} {}", step + 1, total, describe(line));
                     if (checkpoint) {
                         // float16 weights are stored as they are (exactly); float32 ones likewise
-                        save(model, optimizer, source, files.checkpoint(step + 1), step + 1,
+                        save(model, adapters, optimizer, source, files.checkpoint(step + 1), step + 1,
                                 precision.scaled() ? DType.F16 : DType.F32, scaler);
                         files.pruneCheckpoints(config.saveTotalLimit());
                     }
@@ -192,11 +204,16 @@ public final class Trainer<T> {
                 }
             }
             if (rank == 0 && firstStep < total && stopped == null) {
-                saveFinal(model, source, files, total, scaler);
+                saveFinal(model, adapters, source, files, total, scaler);
             }
         }
         return new Report(rank, firstStep, lastStep, (System.nanoTime() - begin) / 1e9, exchangeSeconds, tokens, skipped,
                 stopped, stateBytes, overflows, scaler == null ? 1 : scaler.scale());
+    }
+
+    /** The parameters that train: the adapters with LoRA, every weight otherwise. */
+    private static Map<String, NDArray> trained(DecoderLM model, LoraAdapters adapters) {
+        return adapters != null ? adapters.byName() : model.weights().byName();
     }
 
     /** The loss scaler as checkpoint {@code dir} left it. */
@@ -316,25 +333,28 @@ public final class Trainer<T> {
      */
     private static final class Optimizer implements AutoCloseable {
         private final DecoderLM model;
+        private final Map<String, NDArray> params;
         private final TrainConfig config;
         private final AdamW whole;
         private final ShardedAdamW sharded;
         private final int rank;
         private final int size;
 
-        Optimizer(DecoderLM model, TrainConfig config, GradientExchange exchange) {
+        /** For {@code params} of {@code model} (all its weights, or its adapters). */
+        Optimizer(DecoderLM model, Map<String, NDArray> params, TrainConfig config, GradientExchange exchange) {
             this.model = model;
+            this.params = params;
             this.config = config;
             this.rank = exchange.rank();
             this.size = exchange.size();
             AdamWConfig adamw = AdamWConfig.DEFAULTS.withWeightDecay(config.optim().weightDecay());
             if (config.shardOptimizer()) {
                 this.whole = null;
-                this.sharded = new ShardedAdamW(model.weights().byName(), adamw, rank, size, BUCKET_FLOATS);
+                this.sharded = new ShardedAdamW(params, adamw, rank, size, BUCKET_FLOATS);
                 LOG.info("Worker {}: optimizer state sharded over {} workers, {} bytes here", rank, size,
                         sharded.stateBytes());
             } else {
-                this.whole = new AdamW(model.weights().byName(), adamw);
+                this.whole = new AdamW(params, adamw);
                 this.sharded = null;
             }
         }
@@ -346,7 +366,7 @@ public final class Trainer<T> {
 
         /** One update from the accumulated gradients, each multiplied by {@code gradFactor} (1 / the loss scale). */
         ShardedAdamW.Outcome step(GradientExchange exchange, double[] sums, double lr, double gradFactor) {
-            Map<String, NDArray> local = Autograd.gradients(model.weights());
+            Map<String, NDArray> local = Autograd.gradients(params);
             try {
                 if (sharded != null) {
                     return sharded.step(exchange, local, gradFactor, sums, config.optim().maxGradNorm(), lr);
@@ -450,6 +470,12 @@ public final class Trainer<T> {
         return line;
     }
 
+    /** LoRA settings as a checkpoint records them ({@code "none"} without LoRA), so that a resume can compare. */
+    static String describe(LoraConfig lora) {
+        return lora == null ? "none" : "rank " + lora.rank() + ", alpha " + lora.alpha() + ", targets "
+                + String.join(",", lora.targets());
+    }
+
     private static double round(double v) {
         return Math.round(v * 1e4) / 1e4;
     }
@@ -467,25 +493,42 @@ public final class Trainer<T> {
     }
 
     /**
-     * Writes the final model alone to {@code OUT/model/} (in {@code --save-dtype}), then the run's
-     * {@code trainer_state.json} beside it, marking it complete.
+     * Writes the final model alone to {@code OUT/model/} (in {@code --save-dtype}), or with LoRA the
+     * adapter to {@code OUT/adapter/} and, with {@code --merge-lora}, the base with the adapter merged
+     * to {@code OUT/model/}; then the run's {@code trainer_state.json} beside them, marking it complete.
      */
-    private void saveFinal(DecoderLM model, Path source, RunFiles files, int step, LossScaler scaler) {
+    private void saveFinal(DecoderLM model, LoraAdapters adapters, Path source, RunFiles files, int step,
+            LossScaler scaler) {
         long t0 = System.nanoTime();
-        ModelWriter.save(model, source, files.model(), DType.valueOf(saveDtype()));
-        RunFiles.writeState(files.out(), state(step, DType.valueOf(saveDtype()), scaler));
-        LOG.info("Saved the final model after step {} to {} in {} ms", step, files.model(),
-                (System.nanoTime() - t0) / 1_000_000);
+        DType storeAs = DType.valueOf(saveDtype());
+        if (adapters != null) {
+            adapters.save(files.adapter(), config.model());
+            LOG.info("Saved the LoRA adapter after step {} to {}", step, files.adapter());
+        }
+        if (adapters == null || config.mergeLora()) {
+            if (adapters != null) {
+                model.attach(null);
+                adapters.mergeInto(model);
+            }
+            ModelWriter.save(model, source, files.model(), storeAs);
+            LOG.info("Saved the final model after step {} to {}", step, files.model());
+        }
+        RunFiles.writeState(files.out(), state(step, storeAs, scaler));
+        LOG.info("Saved the run's final state in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 
     /**
-     * Writes the model, the optimizer state (unless sharded: then each worker has written its own)
-     * and the data position (last, marking the checkpoint complete).
+     * Writes the model (with LoRA, the adapter alone), the optimizer state (unless sharded: then each
+     * worker has written its own) and the data position (last, marking the checkpoint complete).
      */
-    private void save(DecoderLM model, Optimizer optimizer, Path source, Path dir, int step, DType storeAs,
-            LossScaler scaler) {
+    private void save(DecoderLM model, LoraAdapters adapters, Optimizer optimizer, Path source, Path dir, int step,
+            DType storeAs, LossScaler scaler) {
         long t0 = System.nanoTime();
-        ModelWriter.save(model, source, dir, storeAs);
+        if (adapters != null) {
+            adapters.save(dir, config.model());
+        } else {
+            ModelWriter.save(model, source, dir, storeAs);
+        }
         optimizer.saveWhole(dir);
         RunFiles.writeState(dir, state(step, storeAs, scaler));
         LOG.info("Saved checkpoint after step {} to {} in {} ms", step, dir, (System.nanoTime() - t0) / 1_000_000);
@@ -502,6 +545,7 @@ public final class Trainer<T> {
         state.put("weights_dtype", storeAs.name());
         state.put("optimizer_shards", config.shardOptimizer() ? config.workers() : 0);
         state.put("compute_dtype", config.precision().dtype().label());
+        state.put("lora", describe(config.lora()));
         if (scaler != null) {
             state.put("loss_scale", scaler.scale());
             state.put("loss_scale_good_steps", scaler.goodSteps());

@@ -35,7 +35,7 @@ class MixedPrecisionTest {
         return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
                 c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
                 saveSteps, c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(),
-                c.saveTotalLimit(), c.deviceMemory(), c.maxSkippedSteps(), precision, c.shardOptimizer(), resume,
+                c.saveTotalLimit(), c.deviceMemory(), c.maxSkippedSteps(), precision, c.shardOptimizer(), c.lora(), c.mergeLora(), resume,
                 c.overwrite());
     }
 
@@ -89,6 +89,32 @@ class MixedPrecisionTest {
         double relative = Math.sqrt(diff / norm);
         System.out.println("float16 vs float32 update: relative L2 difference " + relative);
         assertTrue(relative < 0.25, "float16 update differs from the float32 one by " + relative + " (L2, relative)");
+    }
+
+    @Test
+    void loraOnAFloat16BaseTrainsItsFloat32AdaptersWithAFallingLoss() throws IOException {
+        Path out = tmp.resolve("lora-fp16");
+        org.stepdpo.model.LoraConfig lora = new org.stepdpo.model.LoraConfig(4, 8, 0, List.of("q_proj", "v_proj"));
+        TrainConfig c = LoraTrainingTest.lora(withPrecision(TrainStageTest.config(out, TrainStageTest.pairs(), 1, 4, 1,
+                6, 2e-2, 0, false, false), TrainConfig.Precision.float16(1024, 1000), 0, false), lora, true);
+        Map<String, Object> summary = TrainStage.run(SharedSpark.get(), c);
+        assertEquals(0, summary.get("overflow_steps"));
+        List<JsonNode> m = new RunFiles(out).readMetrics();
+        assertEquals(Math.log(2), m.get(0).get("loss").asDouble(), 1e-3, m.get(0).toString());
+        assertTrue(m.get(5).get("loss").asDouble() < m.get(0).get("loss").asDouble() - 0.05, m.toString());
+        // the merged model: targeted weights moved, every other one is the base's rounded to float16
+        Map<String, float[]> before = Fixtures.weights(Fixtures.model("llama-tiny"));
+        Map<String, float[]> merged = Fixtures.weights(out.resolve(RunFiles.MODEL));
+        for (String name : before.keySet()) {
+            boolean targeted = name.contains("q_proj") || name.contains("v_proj");
+            float[] base = before.get(name);
+            double moved = 0;
+            for (int i = 0; i < base.length; i++) {
+                float rounded = org.stepdpo.model.io.HalfFloats.f16ToF32(org.stepdpo.model.io.HalfFloats.f32ToF16(base[i]));
+                moved = Math.max(moved, Math.abs(merged.get(name)[i] - rounded));
+            }
+            assertTrue(targeted ? moved > 1e-3 : moved == 0, name + " moved by " + moved);
+        }
     }
 
     /**

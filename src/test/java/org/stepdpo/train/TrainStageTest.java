@@ -42,7 +42,7 @@ class TrainStageTest {
         return new TrainConfig(Fixtures.model("llama-tiny").toString(), data, out.toString(), "step-dpo", "plain",
                 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0),
                 new TrainConfig.Optim(lr, "constant", 0.0, 0.0, 1.0), workers, perDevice, accum, 1, steps, saveSteps,
-                42, "socket", null, 8, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, resume, overwrite);
+                42, "socket", null, 8, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, resume, overwrite);
     }
 
     static List<String> pairs() {
@@ -180,7 +180,7 @@ class TrainStageTest {
         long tooSmall = plan.total() - 1;
         TrainConfig refused = new TrainConfig(small.model(), small.data(), small.out(), small.task(), small.prompt(),
                 small.maxLength(), small.maxPromptLength(), small.loss(), small.optim(), 1, 2, 1, 1, 1, 0, 42, "socket",
-                null, 8, "float32", 0, tooSmall, 10, TrainConfig.Precision.FLOAT32, false, false, false);
+                null, 8, "float32", 0, tooSmall, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainStage.run(SharedSpark.get(), refused));
         assertTrue(e.getMessage().contains("--device-memory") && e.getMessage().contains("--per-device-batch 1"),
@@ -196,7 +196,7 @@ class TrainStageTest {
         return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
                 c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
                 c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(), saveTotalLimit,
-                c.deviceMemory(), maxSkipped, c.precision(), c.shardOptimizer(), resume, c.overwrite());
+                c.deviceMemory(), maxSkipped, c.precision(), c.shardOptimizer(), c.lora(), c.mergeLora(), resume, c.overwrite());
     }
 
     /** {@code c} with {@code --shard-optimizer}. */
@@ -204,7 +204,7 @@ class TrainStageTest {
         return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
                 c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
                 c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(),
-                c.saveTotalLimit(), c.deviceMemory(), c.maxSkippedSteps(), c.precision(), true, c.resume(), c.overwrite());
+                c.saveTotalLimit(), c.deviceMemory(), c.maxSkippedSteps(), c.precision(), true, c.lora(), c.mergeLora(), c.resume(), c.overwrite());
     }
 
     @Test
@@ -360,7 +360,7 @@ class TrainStageTest {
         TrainConfig dpo = new TrainConfig(Fixtures.model("llama-tiny").toString(), pairs(), out.toString(), "dpo",
                 "plain", 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0),
                 new TrainConfig.Optim(1e-3, "constant", 0.0, 0.0, 1.0), 1, 4, 1, 1, 2, 0, 42, "allgather", null, 8,
-                "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, false, false);
+                "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, false);
         TrainStage.run(SharedSpark.get(), dpo);
         List<JsonNode> m = new RunFiles(out).readMetrics();
         assertEquals(Math.log(2), m.get(0).get("loss").asDouble(), 1e-5);
@@ -383,7 +383,7 @@ class TrainStageTest {
         Path out = tmp.resolve("sft");
         TrainConfig sft = new TrainConfig(Fixtures.model("llama-tiny").toString(), List.of(data.toString()),
                 out.toString(), "sft", "plain", 1024, 512, null, new TrainConfig.Optim(1e-3, "cosine", 0.1, 0.01, 1.0),
-                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, false, false);
+                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, false);
         Map<String, Object> summary = TrainStage.run(SharedSpark.get(), sft);
         assertEquals(4, summary.get("examples"));
         assertEquals(3, summary.get("steps"), "3 epochs of one global batch of 4");
