@@ -17,7 +17,10 @@ import org.apache.spark.sql.SparkSession;
 import org.stepdpo.model.Bench;
 import org.stepdpo.model.HfConfig;
 import org.stepdpo.model.RandomModel;
+import org.stepdpo.model.io.DType;
+import org.stepdpo.spark.ExchangeMode;
 import org.stepdpo.spark.SparkSessions;
+import org.stepdpo.train.LrSchedule;
 import org.stepdpo.train.PreferenceExample;
 import org.stepdpo.train.PreferenceLoss;
 import org.stepdpo.train.PreferenceObjective;
@@ -76,10 +79,10 @@ public final class TrainBench implements Callable<Integer> {
         Path run = out.resolve("run");
         RandomModel.write(config, 0, modelDir, null);
         int global = workers * perDeviceBatch * gradAccum;
-        TrainConfig tc = new TrainConfig(modelDir.toString(), List.of("random pairs"), run.toString(), "step-dpo", "plain",
+        TrainConfig tc = new TrainConfig(modelDir.toString(), List.of("random pairs"), run.toString(), TrainConfig.Task.STEP_DPO, "plain",
                 promptTokens + responseTokens + 1, promptTokens, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID,
-                0.4, 0), new TrainConfig.Optim(1e-6, "constant", 0, 0, 1), workers, perDeviceBatch, gradAccum, 1, steps,
-                0, 0, exchange, null, 1, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, true);
+                0.4, 0), new TrainConfig.Optim(1e-6, LrSchedule.Kind.CONSTANT, 0, 0, 1), workers, perDeviceBatch,
+                gradAccum, 1, steps, 0, 0, ExchangeMode.parse(exchange), null, 1, DType.F32, 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, true);
         List<PreferenceExample> pairs = pairs(global, config.vocabSize());
         SparkSession spark = SparkSessions.getOrCreate("TrainBench");
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {

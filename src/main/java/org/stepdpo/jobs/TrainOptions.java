@@ -3,7 +3,9 @@ package org.stepdpo.jobs;
 import java.util.List;
 import org.stepdpo.model.LoraConfig;
 import org.stepdpo.model.text.PromptTemplates;
+import org.stepdpo.spark.ExchangeMode;
 import org.stepdpo.spark.LocalPaths;
+import org.stepdpo.train.LrSchedule;
 import org.stepdpo.train.MemoryPlan;
 import org.stepdpo.train.PreferenceLoss;
 import org.stepdpo.train.TrainConfig;
@@ -155,9 +157,10 @@ final class TrainOptions {
     TrainConfig config(String task, PreferenceLoss.Config loss, double lr, String reference, int referenceBatch) {
         String template = prompt != null || model == null ? prompt
                 : PromptTemplates.defaultFor(LocalPaths.of(model), "qwen2-boxed");
-        return new TrainConfig(model, data, out, task, template, maxLength, maxPromptLength, loss,
-                new TrainConfig.Optim(lr, scheduler, warmupRatio, weightDecay, maxGradNorm), workers, perDeviceBatch,
-                gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch, saveDtype, saveTotalLimit,
+        return new TrainConfig(model, data, out, TrainConfig.Task.parse(task), template, maxLength, maxPromptLength, loss,
+                new TrainConfig.Optim(lr, LrSchedule.Kind.parse(scheduler), warmupRatio, weightDecay, maxGradNorm), workers,
+                perDeviceBatch, gradAccum, epochs, maxSteps, saveSteps, seed, ExchangeMode.parse(exchange), reference,
+                referenceBatch, TrainConfig.parseSaveDtype(saveDtype), saveTotalLimit,
                 deviceMemory == null ? 0 : MemoryPlan.parseBytes(deviceMemory, "--device-memory"), maxSkippedSteps,
                 precision(), shardOptimizer, lora(), mergeLora, resume,
                 overwrite);

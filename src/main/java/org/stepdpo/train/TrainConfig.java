@@ -4,7 +4,9 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.stepdpo.model.io.DType;
 import org.stepdpo.model.text.PromptTemplates;
+import org.stepdpo.spark.ExchangeMode;
 
 /**
  * Every knob of a training run (TrainStepDpoJob or SftJob), validated on construction and saved as
@@ -13,7 +15,7 @@ import org.stepdpo.model.text.PromptTemplates;
  * @param model           HF model directory to start from (the frozen reference too), readable on every executor
  * @param data            training data files (JSONL or Parquet)
  * @param out             output directory: a local or shared path every executor can write
- * @param task            {@code step-dpo} (pairs' step k), {@code dpo} (full responses) or {@code sft}
+ * @param task            what trains: Step-DPO (pairs' step k), DPO (full responses) or SFT
  * @param prompt          training template ({@link PromptTemplates#TRAINING_NAMES})
  * @param maxLength       prompt + response tokens at most (1024)
  * @param maxPromptLength prompt tokens kept when too long, from the end (512)
@@ -26,10 +28,10 @@ import org.stepdpo.model.text.PromptTemplates;
  * @param maxSteps        optimizer steps (0: epochs decide)
  * @param saveSteps       checkpoint every this many steps (0: only at the end)
  * @param seed            data order seed
- * @param exchange        gradient exchange between workers: socket or allgather
+ * @param exchange        gradient exchange between workers
  * @param reference       where reference log-probs are stored and reused (null: OUT/reference)
  * @param referenceBatch  pairs scored together in the reference pass
- * @param saveDtype       dtype of the final weights: float32, bfloat16 or float16
+ * @param saveDtype       dtype of the final weights: F32, BF16 or F16 ({@link #parseSaveDtype})
  * @param saveTotalLimit  checkpoints kept, the newest (0: all)
  * @param deviceMemory    bytes of one worker's device memory (0: unknown); a run whose
  *                        {@link MemoryPlan} needs more is refused before any task starts
@@ -45,33 +47,66 @@ import org.stepdpo.model.text.PromptTemplates;
  * @param resume          continue from the latest checkpoint under {@code out}
  * @param overwrite       replace {@code out} when it already holds files
  */
-public record TrainConfig(String model, List<String> data, String out, String task, String prompt, int maxLength,
+public record TrainConfig(String model, List<String> data, String out, Task task, String prompt, int maxLength,
         int maxPromptLength, PreferenceLoss.Config loss, Optim optim, int workers, int perDeviceBatch, int gradAccum,
-        int epochs, int maxSteps, int saveSteps, long seed, String exchange, String reference, int referenceBatch,
-        String saveDtype, int saveTotalLimit, long deviceMemory, int maxSkippedSteps, Precision precision,
+        int epochs, int maxSteps, int saveSteps, long seed, ExchangeMode exchange, String reference, int referenceBatch,
+        DType saveDtype, int saveTotalLimit, long deviceMemory, int maxSkippedSteps, Precision precision,
         boolean shardOptimizer, org.stepdpo.model.LoraConfig lora, boolean mergeLora, boolean resume, boolean overwrite)
         implements Serializable {
 
-    public static final List<String> TASKS = List.of("step-dpo", "dpo", "sft");
-    public static final List<String> SAVE_DTYPES = List.of("float32", "bfloat16", "float16");
+    /** What a run trains, by the name {@code --loss} (or the job, for SFT) gives it. */
+    public enum Task {
+        STEP_DPO("step-dpo", Objective.STEP_DPO), DPO("dpo", Objective.DPO), SFT("sft", null);
+
+        private final String label;
+        private final Objective objective;
+
+        Task(String label, Objective objective) {
+            this.label = label;
+            this.objective = objective;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        /** The preference objective (null for SFT). */
+        public Objective objective() {
+            return objective;
+        }
+
+        /** The task named {@code value}: {@code step-dpo}, {@code dpo} or {@code sft}. */
+        public static Task parse(String value) {
+            for (Task t : values()) {
+                if (t.label.equals(value)) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("--loss must be step-dpo or dpo, got '" + value + "'");
+        }
+    }
+
+    /** The stored dtypes {@code --save-dtype} offers, by its values. */
+    private static final Map<String, DType> SAVE_DTYPES = Map.of("float32", DType.F32, "bfloat16", DType.BF16,
+            "float16", DType.F16);
     /** Default of {@code --max-skipped-steps}. */
     public static final int DEFAULT_MAX_SKIPPED_STEPS = 10;
 
     /**
      * @param lr           peak learning rate (seed: 5e-7)
-     * @param scheduler    cosine, linear or constant
+     * @param scheduler    the learning-rate schedule
      * @param warmupRatio  share of the steps spent warming up (seed: 0.1)
      * @param weightDecay  AdamW decoupled decay, not applied to norms and biases
      * @param maxGradNorm  global-norm clipping threshold (0: off)
      */
-    public record Optim(double lr, String scheduler, double warmupRatio, double weightDecay, double maxGradNorm)
+    public record Optim(double lr, LrSchedule.Kind scheduler, double warmupRatio, double weightDecay, double maxGradNorm)
             implements Serializable {
         public Optim {
             if (!(lr > 0) || Double.isInfinite(lr)) {
                 throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
             }
-            if (!List.of("cosine", "linear", "constant").contains(scheduler)) {
-                throw new IllegalArgumentException("--lr-scheduler must be cosine, linear or constant, got '" + scheduler + "'");
+            if (scheduler == null) {
+                throw new IllegalArgumentException("--lr-scheduler: cosine, linear or constant");
             }
             if (!(warmupRatio >= 0 && warmupRatio <= 1)) {
                 throw new IllegalArgumentException("--warmup-ratio must be in [0, 1], got " + warmupRatio);
@@ -126,24 +161,23 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         require(model != null && !model.isBlank(), "--model: a model directory is required");
         require(data != null && !data.isEmpty(), "--data: at least one input file is required");
         require(out != null && !out.isBlank(), "--out: an output directory is required");
-        require(TASKS.contains(task), "--loss must be step-dpo or dpo, got '" + task + "'");
+        require(task != null, "--loss: step-dpo or dpo");
         require(PromptTemplates.TRAINING_NAMES.contains(prompt), "--prompt: unknown training template '" + prompt
                 + "'; expected one of " + String.join(", ", PromptTemplates.TRAINING_NAMES));
         require(maxLength > 1, "--max-length must be at least 2, got " + maxLength);
         require(maxPromptLength > 0 && maxPromptLength < maxLength, "--max-prompt-length must be in [1, --max-length), got "
                 + maxPromptLength + " with --max-length " + maxLength);
-        require(task.equals("sft") || loss != null, "a preference task needs a loss configuration");
+        require(task == Task.SFT || loss != null, "a preference task needs a loss configuration");
         require(workers >= 1, "--workers must be at least 1, got " + workers);
         require(perDeviceBatch >= 1, "--per-device-batch must be at least 1, got " + perDeviceBatch);
         require(gradAccum >= 1, "--grad-accum must be at least 1, got " + gradAccum);
         require(maxSteps >= 0, "--max-steps must be >= 0 (0: use --epochs), got " + maxSteps);
         require(maxSteps > 0 || epochs >= 1, "--epochs must be at least 1, got " + epochs);
         require(saveSteps >= 0, "--save-steps must be >= 0 (0: only at the end), got " + saveSteps);
-        require(List.of("socket", "allgather").contains(exchange), "--exchange must be socket or allgather, got '"
-                + exchange + "'");
+        require(exchange != null, "--exchange: socket or allgather");
         require(referenceBatch >= 1, "--reference-batch must be at least 1, got " + referenceBatch);
-        require(SAVE_DTYPES.contains(saveDtype), "--save-dtype must be float32, bfloat16 or float16, got '"
-                + saveDtype + "'");
+        require(SAVE_DTYPES.containsValue(saveDtype), "--save-dtype must be float32, bfloat16 or float16, got "
+                + saveDtype);
         require(saveTotalLimit >= 0, "--save-total-limit must be >= 0 (0: keep every checkpoint), got " + saveTotalLimit);
         require(deviceMemory >= 0, "--device-memory must be positive, got " + deviceMemory);
         require(maxSkippedSteps >= 0, "--max-skipped-steps must be >= 0, got " + maxSkippedSteps);
@@ -151,6 +185,245 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         require(!mergeLora || lora != null, "--merge-lora needs --lora-rank: there is no adapter to merge");
         require(!(resume && overwrite), "--resume and --overwrite exclude each other");
         data = List.copyOf(data);
+    }
+
+    /** A builder holding this configuration's values, for a variant of it (validated again on {@link Builder#build}). */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Changes some values of a configuration; the others stay. */
+    public static final class Builder {
+        private String model;
+        private List<String> data;
+        private String out;
+        private Task task;
+        private String prompt;
+        private int maxLength;
+        private int maxPromptLength;
+        private PreferenceLoss.Config loss;
+        private Optim optim;
+        private int workers;
+        private int perDeviceBatch;
+        private int gradAccum;
+        private int epochs;
+        private int maxSteps;
+        private int saveSteps;
+        private long seed;
+        private ExchangeMode exchange;
+        private String reference;
+        private int referenceBatch;
+        private DType saveDtype;
+        private int saveTotalLimit;
+        private long deviceMemory;
+        private int maxSkippedSteps;
+        private Precision precision;
+        private boolean shardOptimizer;
+        private org.stepdpo.model.LoraConfig lora;
+        private boolean mergeLora;
+        private boolean resume;
+        private boolean overwrite;
+
+        private Builder(TrainConfig c) {
+            model = c.model;
+            data = c.data;
+            out = c.out;
+            task = c.task;
+            prompt = c.prompt;
+            maxLength = c.maxLength;
+            maxPromptLength = c.maxPromptLength;
+            loss = c.loss;
+            optim = c.optim;
+            workers = c.workers;
+            perDeviceBatch = c.perDeviceBatch;
+            gradAccum = c.gradAccum;
+            epochs = c.epochs;
+            maxSteps = c.maxSteps;
+            saveSteps = c.saveSteps;
+            seed = c.seed;
+            exchange = c.exchange;
+            reference = c.reference;
+            referenceBatch = c.referenceBatch;
+            saveDtype = c.saveDtype;
+            saveTotalLimit = c.saveTotalLimit;
+            deviceMemory = c.deviceMemory;
+            maxSkippedSteps = c.maxSkippedSteps;
+            precision = c.precision;
+            shardOptimizer = c.shardOptimizer;
+            lora = c.lora;
+            mergeLora = c.mergeLora;
+            resume = c.resume;
+            overwrite = c.overwrite;
+        }
+
+        public Builder model(String value) {
+            model = value;
+            return this;
+        }
+
+        public Builder data(List<String> value) {
+            data = value;
+            return this;
+        }
+
+        public Builder out(String value) {
+            out = value;
+            return this;
+        }
+
+        public Builder task(Task value) {
+            task = value;
+            return this;
+        }
+
+        public Builder prompt(String value) {
+            prompt = value;
+            return this;
+        }
+
+        public Builder maxLength(int value) {
+            maxLength = value;
+            return this;
+        }
+
+        public Builder maxPromptLength(int value) {
+            maxPromptLength = value;
+            return this;
+        }
+
+        public Builder loss(PreferenceLoss.Config value) {
+            loss = value;
+            return this;
+        }
+
+        public Builder optim(Optim value) {
+            optim = value;
+            return this;
+        }
+
+        public Builder workers(int value) {
+            workers = value;
+            return this;
+        }
+
+        public Builder perDeviceBatch(int value) {
+            perDeviceBatch = value;
+            return this;
+        }
+
+        public Builder gradAccum(int value) {
+            gradAccum = value;
+            return this;
+        }
+
+        public Builder epochs(int value) {
+            epochs = value;
+            return this;
+        }
+
+        public Builder maxSteps(int value) {
+            maxSteps = value;
+            return this;
+        }
+
+        public Builder saveSteps(int value) {
+            saveSteps = value;
+            return this;
+        }
+
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        public Builder exchange(ExchangeMode value) {
+            exchange = value;
+            return this;
+        }
+
+        public Builder reference(String value) {
+            reference = value;
+            return this;
+        }
+
+        public Builder referenceBatch(int value) {
+            referenceBatch = value;
+            return this;
+        }
+
+        public Builder saveDtype(DType value) {
+            saveDtype = value;
+            return this;
+        }
+
+        public Builder saveTotalLimit(int value) {
+            saveTotalLimit = value;
+            return this;
+        }
+
+        public Builder deviceMemory(long value) {
+            deviceMemory = value;
+            return this;
+        }
+
+        public Builder maxSkippedSteps(int value) {
+            maxSkippedSteps = value;
+            return this;
+        }
+
+        public Builder precision(Precision value) {
+            precision = value;
+            return this;
+        }
+
+        public Builder shardOptimizer(boolean value) {
+            shardOptimizer = value;
+            return this;
+        }
+
+        public Builder mergeLora(boolean value) {
+            mergeLora = value;
+            return this;
+        }
+
+        public Builder resume(boolean value) {
+            resume = value;
+            return this;
+        }
+
+        public Builder overwrite(boolean value) {
+            overwrite = value;
+            return this;
+        }
+
+        /** LoRA adapters (null: none) and whether the final model is also written merged. */
+        public Builder lora(org.stepdpo.model.LoraConfig value, boolean merge) {
+            lora = value;
+            mergeLora = merge;
+            return this;
+        }
+
+        public TrainConfig build() {
+            return new TrainConfig(model, data, out, task, prompt, maxLength, maxPromptLength, loss, optim, workers,
+                    perDeviceBatch, gradAccum, epochs, maxSteps, saveSteps, seed, exchange, reference, referenceBatch,
+                    saveDtype, saveTotalLimit, deviceMemory, maxSkippedSteps, precision, shardOptimizer, lora, mergeLora,
+                    resume, overwrite);
+        }
+    }
+
+    /** The stored dtype {@code --save-dtype} names: float32, bfloat16 or float16. */
+    public static DType parseSaveDtype(String value) {
+        DType d = value == null ? null : SAVE_DTYPES.get(value.trim().toLowerCase(java.util.Locale.ROOT));
+        if (d == null) {
+            throw new IllegalArgumentException("--save-dtype must be float32, bfloat16 or float16, got '" + value + "'");
+        }
+        return d;
+    }
+
+    /** The {@code --save-dtype} value of a stored dtype. */
+    static String saveDtypeLabel(DType d) {
+        return SAVE_DTYPES.entrySet().stream().filter(e -> e.getValue() == d).map(Map.Entry::getKey).findFirst()
+                .orElseThrow();
     }
 
     private static void require(boolean ok, String message) {
@@ -166,7 +439,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
 
     /** Whether the task trains on preference pairs. */
     public boolean preference() {
-        return !task.equals("sft");
+        return task != Task.SFT;
     }
 
     /** Where reference log-probs live. */
@@ -180,7 +453,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         m.put("model", model);
         m.put("data", data);
         m.put("out", out);
-        m.put("task", task);
+        m.put("task", task.label());
         m.put("prompt", prompt);
         m.put("max_length", maxLength);
         m.put("max_prompt_length", maxPromptLength);
@@ -191,7 +464,7 @@ public record TrainConfig(String model, List<String> data, String out, String ta
             m.put("rpo_alpha", loss.rpoAlpha());
         }
         m.put("lr", optim.lr());
-        m.put("lr_scheduler", optim.scheduler());
+        m.put("lr_scheduler", optim.scheduler().name().toLowerCase(java.util.Locale.ROOT));
         m.put("warmup_ratio", optim.warmupRatio());
         m.put("weight_decay", optim.weightDecay());
         m.put("max_grad_norm", optim.maxGradNorm());
@@ -203,10 +476,10 @@ public record TrainConfig(String model, List<String> data, String out, String ta
         m.put("max_steps", maxSteps);
         m.put("save_steps", saveSteps);
         m.put("seed", seed);
-        m.put("exchange", exchange);
+        m.put("exchange", exchange.flagValue());
         m.put("reference", referenceDir());
         m.put("reference_batch", referenceBatch);
-        m.put("save_dtype", saveDtype);
+        m.put("save_dtype", saveDtypeLabel(saveDtype));
         m.put("save_total_limit", saveTotalLimit);
         if (deviceMemory > 0) {
             m.put("device_memory", deviceMemory);

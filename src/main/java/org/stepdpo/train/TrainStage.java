@@ -57,7 +57,7 @@ public final class TrainStage {
         Map<String, Object> summary = new LinkedHashMap<>();
         Map<String, Object> timing = new LinkedHashMap<>();
         EncodeSpec spec = new EncodeSpec(config.model(), config.prompt(),
-                config.preference() ? Objective.parse(config.task()) : null, config.maxLength(),
+                config.task().objective(), config.maxLength(),
                 config.maxPromptLength());
         List<Trainer.Report> reports;
         if (config.preference()) {

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.stepdpo.spark.ExchangeMode;
 import org.stepdpo.spark.ExecutorModels;
 import org.stepdpo.spark.GradientExchange;
 import org.stepdpo.spark.TaskThreads;
@@ -45,7 +44,7 @@ final class TrainTask<T> extends AbstractFunction1<Iterator<Integer>, Iterator<T
         TaskThreads.use(threads);
         // the reference pass left the starting model in this executor's cache: training needs the memory
         ExecutorModels.release(ReferenceModel.of(config).cacheKey());
-        try (GradientExchange exchange = GradientExchange.open(ExchangeMode.parse(config.exchange()), ctx,
+        try (GradientExchange exchange = GradientExchange.open(config.exchange(), ctx,
                 EXCHANGE_TIMEOUT)) {
             Trainer.Report report = new Trainer<>(config, objective, examples.value())
                     .run(exchange, ExecutorModels.taskDevice(), config.resume() || retried);

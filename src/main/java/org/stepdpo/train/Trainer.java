@@ -89,7 +89,7 @@ public final class Trainer<T> {
                 LOG.info("Worker {} resumes from {} after step {}", rank, start, firstStep);
             }
         }
-        LrSchedule schedule = LrSchedule.of(config.optim().scheduler(), config.optim().lr(), total,
+        LrSchedule schedule = new LrSchedule(config.optim().scheduler(), config.optim().lr(), total,
                 config.optim().warmupRatio());
         long begin = System.nanoTime();
         double exchangeSeconds = 0;
@@ -245,14 +245,6 @@ public final class Trainer<T> {
                     exchange.rank(), mine, agreed, agreed);
         }
         return agreed;
-    }
-
-    private String saveDtype() {
-        return switch (config.saveDtype()) {
-            case "bfloat16" -> "BF16";
-            case "float16" -> "F16";
-            default -> "F32";
-        };
     }
 
     private List<T> pick(int[] indices) {
@@ -500,7 +492,7 @@ public final class Trainer<T> {
     private void saveFinal(DecoderLM model, LoraAdapters adapters, Path source, RunFiles files, int step,
             LossScaler scaler) {
         long t0 = System.nanoTime();
-        DType storeAs = DType.valueOf(saveDtype());
+        DType storeAs = config.saveDtype();
         if (adapters != null) {
             adapters.save(files.adapter(), config.model());
             LOG.info("Saved the LoRA adapter after step {} to {}", step, files.adapter());

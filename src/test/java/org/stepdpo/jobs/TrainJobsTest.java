@@ -52,10 +52,12 @@ class TrainJobsTest {
         new CommandLine(job).parseArgs(with("--workers", "2", "--per-device-batch", "4", "--grad-accum", "16",
                 "--epochs", "4", "--save-steps", "50"));
         TrainConfig c = job.config();
-        assertEquals("step-dpo", c.task());
+        assertEquals(TrainConfig.Task.STEP_DPO, c.task());
+        assertEquals(org.stepdpo.spark.ExchangeMode.SOCKET, c.exchange());
+        assertEquals(org.stepdpo.model.io.DType.F32, c.saveDtype());
         assertEquals("qwen2-boxed", c.prompt());
         assertEquals(new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0), c.loss());
-        assertEquals(new TrainConfig.Optim(5e-7, "cosine", 0.1, 0.0, 1.0), c.optim());
+        assertEquals(new TrainConfig.Optim(5e-7, org.stepdpo.train.LrSchedule.Kind.COSINE, 0.1, 0.0, 1.0), c.optim());
         assertEquals(128, c.globalBatch());
         assertEquals(1024, c.maxLength());
         assertEquals(512, c.maxPromptLength());
@@ -66,7 +68,7 @@ class TrainJobsTest {
         SftJob sft = new SftJob();
         new CommandLine(sft).parseArgs(with("--prompt", "plain"));
         TrainConfig s = sft.config();
-        assertEquals("sft", s.task());
+        assertEquals(TrainConfig.Task.SFT, s.task());
         assertNull(s.loss());
         assertEquals(1e-5, s.optim().lr());
     }

@@ -42,11 +42,7 @@ class LoraTrainingTest {
 
     /** {@code c} with LoRA adapters. */
     static TrainConfig lora(TrainConfig c, LoraConfig lora, boolean merge) {
-        return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
-                c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
-                c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(),
-                c.saveTotalLimit(), c.deviceMemory(), c.maxSkippedSteps(), c.precision(), c.shardOptimizer(), lora, merge,
-                c.resume(), c.overwrite());
+        return c.toBuilder().lora(lora, merge).build();
     }
 
     @Test

@@ -32,11 +32,7 @@ class MixedPrecisionTest {
 
     private static TrainConfig withPrecision(TrainConfig c, TrainConfig.Precision precision, int saveSteps,
             boolean resume) {
-        return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
-                c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
-                saveSteps, c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(),
-                c.saveTotalLimit(), c.deviceMemory(), c.maxSkippedSteps(), precision, c.shardOptimizer(), c.lora(), c.mergeLora(), resume,
-                c.overwrite());
+        return c.toBuilder().precision(precision).saveSteps(saveSteps).resume(resume).build();
     }
 
     private static TrainConfig fp16(Path out, int steps, int saveSteps, boolean resume) {

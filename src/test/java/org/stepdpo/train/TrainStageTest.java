@@ -12,13 +12,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stepdpo.model.Fixtures;
+import org.stepdpo.model.io.DType;
+import org.stepdpo.spark.ExchangeMode;
 import org.stepdpo.spark.SharedSpark;
 
 /**
@@ -39,10 +40,11 @@ class TrainStageTest {
     /** A Step-DPO run on the parity pairs: --prompt plain --beta 0.4, constant lr, no warm-up. */
     static TrainConfig config(Path out, List<String> data, int workers, int perDevice, int accum, int steps, double lr,
             int saveSteps, boolean resume, boolean overwrite) {
-        return new TrainConfig(Fixtures.model("llama-tiny").toString(), data, out.toString(), "step-dpo", "plain",
-                1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0),
-                new TrainConfig.Optim(lr, "constant", 0.0, 0.0, 1.0), workers, perDevice, accum, 1, steps, saveSteps,
-                42, "socket", null, 8, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, resume, overwrite);
+        return new TrainConfig(Fixtures.model("llama-tiny").toString(), data, out.toString(), TrainConfig.Task.STEP_DPO,
+                "plain", 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.4, 0),
+                new TrainConfig.Optim(lr, LrSchedule.Kind.CONSTANT, 0.0, 0.0, 1.0), workers, perDevice, accum, 1, steps,
+                saveSteps, 42, ExchangeMode.SOCKET, null, 8, DType.F32, 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null,
+                false, resume, overwrite);
     }
 
     static List<String> pairs() {
@@ -178,9 +180,7 @@ class TrainStageTest {
         TrainConfig small = config(out, pairs(), 1, 2, 1, 1, 1e-3, 0, false, false);
         MemoryPlan plan = TrainStage.memoryPlan(org.stepdpo.model.HfConfig.load(Fixtures.model("llama-tiny")), small);
         long tooSmall = plan.total() - 1;
-        TrainConfig refused = new TrainConfig(small.model(), small.data(), small.out(), small.task(), small.prompt(),
-                small.maxLength(), small.maxPromptLength(), small.loss(), small.optim(), 1, 2, 1, 1, 1, 0, 42, "socket",
-                null, 8, "float32", 0, tooSmall, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, false);
+        TrainConfig refused = small.toBuilder().deviceMemory(tooSmall).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainStage.run(SharedSpark.get(), refused));
         assertTrue(e.getMessage().contains("--device-memory") && e.getMessage().contains("--per-device-batch 1"),
@@ -193,18 +193,12 @@ class TrainStageTest {
     }
 
     private static TrainConfig with(TrainConfig c, int saveTotalLimit, int maxSkipped, boolean resume) {
-        return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
-                c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
-                c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(), saveTotalLimit,
-                c.deviceMemory(), maxSkipped, c.precision(), c.shardOptimizer(), c.lora(), c.mergeLora(), resume, c.overwrite());
+        return c.toBuilder().saveTotalLimit(saveTotalLimit).maxSkippedSteps(maxSkipped).resume(resume).build();
     }
 
     /** {@code c} with {@code --shard-optimizer}. */
     static TrainConfig sharded(TrainConfig c) {
-        return new TrainConfig(c.model(), c.data(), c.out(), c.task(), c.prompt(), c.maxLength(), c.maxPromptLength(),
-                c.loss(), c.optim(), c.workers(), c.perDeviceBatch(), c.gradAccum(), c.epochs(), c.maxSteps(),
-                c.saveSteps(), c.seed(), c.exchange(), c.reference(), c.referenceBatch(), c.saveDtype(),
-                c.saveTotalLimit(), c.deviceMemory(), c.maxSkippedSteps(), c.precision(), true, c.lora(), c.mergeLora(), c.resume(), c.overwrite());
+        return c.toBuilder().shardOptimizer(true).build();
     }
 
     @Test
@@ -357,10 +351,9 @@ class TrainStageTest {
     @Test
     void plainDpoTrainsOnTheFullResponsesWithEos() {
         Path out = tmp.resolve("dpo");
-        TrainConfig dpo = new TrainConfig(Fixtures.model("llama-tiny").toString(), pairs(), out.toString(), "dpo",
-                "plain", 1024, 512, new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0),
-                new TrainConfig.Optim(1e-3, "constant", 0.0, 0.0, 1.0), 1, 4, 1, 1, 2, 0, 42, "allgather", null, 8,
-                "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, false);
+        TrainConfig dpo = config(out, pairs(), 1, 4, 1, 2, 1e-3, 0, false, false).toBuilder().task(TrainConfig.Task.DPO)
+                .loss(new PreferenceLoss.Config(PreferenceLoss.Kind.SIGMOID, 0.1, 0)).exchange(ExchangeMode.ALLGATHER)
+                .build();
         TrainStage.run(SharedSpark.get(), dpo);
         List<JsonNode> m = new RunFiles(out).readMetrics();
         assertEquals(Math.log(2), m.get(0).get("loss").asDouble(), 1e-5);
@@ -381,9 +374,9 @@ class TrainStageTest {
         }
         Files.write(data, rows);
         Path out = tmp.resolve("sft");
-        TrainConfig sft = new TrainConfig(Fixtures.model("llama-tiny").toString(), List.of(data.toString()),
-                out.toString(), "sft", "plain", 1024, 512, null, new TrainConfig.Optim(1e-3, "cosine", 0.1, 0.01, 1.0),
-                2, 1, 2, 3, 0, 0, 42, "socket", null, 8, "float32", 0, 0, 10, TrainConfig.Precision.FLOAT32, false, null, false, false, false);
+        TrainConfig sft = config(out, List.of(data.toString()), 2, 1, 2, 0, 1e-3, 0, false, false).toBuilder()
+                .task(TrainConfig.Task.SFT).loss(null).epochs(3)
+                .optim(new TrainConfig.Optim(1e-3, LrSchedule.Kind.COSINE, 0.1, 0.01, 1.0)).build();
         Map<String, Object> summary = TrainStage.run(SharedSpark.get(), sft);
         assertEquals(4, summary.get("examples"));
         assertEquals(3, summary.get("steps"), "3 epochs of one global batch of 4");
