@@ -66,8 +66,9 @@ public final class EvalStage {
         Map<String, Double> timing = new LinkedHashMap<>();
         long started = System.nanoTime();
         JavaRDD<SourceLine> lines = TextLines.read(jsc, config.data());
-        JavaRDD<ProblemParser.Parsed> parsed = lines.map(new ProblemParser(config.completionField()))
+        JavaRDD<ProblemParser.Parsed> read = lines.map(new ProblemParser(config.completionField()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<ProblemParser.Parsed> parsed = ProblemParser.uniqueIdx(read);
         try {
             int partitions = config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism();
             JavaRDD<Problem> problems = parsed.filter(ProblemParser.Parsed::ok).map(ProblemParser.Parsed::problem);
@@ -91,7 +92,7 @@ public final class EvalStage {
                 samples.unpersist();
             }
         } finally {
-            parsed.unpersist();
+            read.unpersist();
         }
     }
 

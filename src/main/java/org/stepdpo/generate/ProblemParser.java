@@ -8,7 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function;
+import scala.Tuple2;
 import org.stepdpo.spark.Rejection;
 import org.stepdpo.spark.SourceLine;
 
@@ -38,6 +45,41 @@ public final class ProblemParser implements Function<SourceLine, ProblemParser.P
         }
     }
 
+    /**
+     * {@code parsed} with every problem whose {@code idx} an earlier row already has set aside as
+     * {@code duplicate-idx}, naming where the kept one is: the first by file path, then line. Each
+     * idx is then processed (and appears in the per-sample output) once. Two passes over the
+     * problems' keys; nothing changes when no idx repeats.
+     */
+    public static JavaRDD<Parsed> uniqueIdx(JavaRDD<Parsed> parsed) {
+        JavaPairRDD<String, Tuple2<String, Long>> where = parsed.filter(Parsed::ok)
+                .mapToPair(p -> new Tuple2<>(p.problem().idx(), new Tuple2<>(p.problem().file(), p.problem().line())));
+        Set<String> repeated = new HashSet<>(where.mapValues(w -> 1L).reduceByKey(Long::sum).filter(c -> c._2() > 1)
+                .keys().collect());
+        if (repeated.isEmpty()) {
+            return parsed;
+        }
+        Map<String, Tuple2<String, Long>> kept = new HashMap<>(where.filter(w -> repeated.contains(w._1()))
+                .reduceByKey((a, b) -> first(a, b)).collectAsMap());
+        return parsed.map(p -> {
+            if (!p.ok()) {
+                return p;
+            }
+            Tuple2<String, Long> first = kept.get(p.problem().idx());
+            Problem x = p.problem();
+            if (first == null || (first._1().equals(x.file()) && first._2() == x.line())) {
+                return p;
+            }
+            return new Parsed(null, new Rejection(x.file(), x.line(), "duplicate-idx: idx '" + x.idx()
+                    + "' is also at " + first._1() + " line " + first._2() + ", which is kept", x.instruction()));
+        });
+    }
+
+    private static Tuple2<String, Long> first(Tuple2<String, Long> a, Tuple2<String, Long> b) {
+        int byFile = a._1().compareTo(b._1());
+        return byFile < 0 || (byFile == 0 && a._2() <= b._2()) ? a : b;
+    }
+
     @Override
     public Parsed call(SourceLine src) {
         if (!src.usable()) {
@@ -54,6 +96,9 @@ public final class ProblemParser implements Function<SourceLine, ProblemParser.P
         JsonNode row;
         try {
             row = JSON.readTree(src.text());
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw new BadRow("too-long: a line of " + src.text().length() + " characters holds a value over the JSON "
+                    + "reader's limits (" + e.getOriginalMessage() + ")");
         } catch (JsonProcessingException e) {
             throw new BadRow("invalid-json: " + e.getOriginalMessage());
         }

@@ -73,7 +73,8 @@ public final class BuildPairsStage {
             long limit = config.limit();
             parsed = parsed.zipWithIndex().filter(t -> t._2() < limit).map(t -> t._1());
         }
-        parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<ProblemParser.Parsed> read = parsed.persist(StorageLevel.MEMORY_AND_DISK());
+        parsed = ProblemParser.uniqueIdx(read);
         try {
             boolean needsVerifier = config.pairs().locate() == Locate.VERIFIER;
             JavaRDD<Problem> usable = parsed.filter(ProblemParser.Parsed::ok).map(ProblemParser.Parsed::problem)
@@ -104,7 +105,7 @@ public final class BuildPairsStage {
             }
             return write(spark, config, outcomes(spark, progress), rejections, buildSeconds, started);
         } finally {
-            parsed.unpersist();
+            read.unpersist();
         }
     }
 

@@ -105,6 +105,51 @@ class EvalStageTest {
         assertTrue((Boolean) parquet.get(4).getAs("correct"));
     }
 
+    /**
+     * The rest of the bad-input matrix: a byte-order mark and CRLF line ends (read as usual), an
+     * empty file, a repeated idx (the first kept, the others set aside naming it), answers of the
+     * wrong type (a number is taken as a one-answer list, an object is not) and a 50 MB line (set
+     * aside as too long, its raw text cut at {@link org.stepdpo.spark.Rejection#MAX_RAW_CHARS}).
+     */
+    @Test
+    void byteOrderMarksCrlfEmptyFilesRepeatedIdsWrongTypesAndHugeLines(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+        b.writeBytes((row("c1", "C", "T", "2", "so \\boxed{2}") + "\r\n").getBytes(StandardCharsets.UTF_8));
+        b.writeBytes((row("c2", "C", "T", "3", "so \\boxed{3}") + "\r\n").getBytes(StandardCharsets.UTF_8));
+        b.writeBytes((row("c1", "C", "T", "2", "so \\boxed{9}") + "\n").getBytes(StandardCharsets.UTF_8)); // idx again
+        b.writeBytes(("{\"idx\": \"n1\", \"instruction\": \"Q\", \"answer\": 4, \"output\": \"4\"}\n")
+                .getBytes(StandardCharsets.UTF_8));
+        b.writeBytes(("{\"idx\": \"o1\", \"instruction\": \"Q\", \"answer\": {\"a\": 1}, \"output\": \"1\"}\n")
+                .getBytes(StandardCharsets.UTF_8));
+        String huge = "x".repeat(50_000_000);
+        b.writeBytes(("{\"idx\": \"h1\", \"instruction\": \"Q\", \"answer\": [\"1\"], \"output\": \"" + huge + "\"}\n")
+                .getBytes(StandardCharsets.UTF_8));
+        b.writeBytes((row("c3", "C", "T", "5", "so \\boxed{5}") + "\n").getBytes(StandardCharsets.UTF_8));
+        Path file = dir.resolve("matrix.jsonl");
+        Files.write(file, b.toByteArray());
+        Path empty = Files.createFile(dir.resolve("empty.jsonl"));
+        Path out = dir.resolve("out");
+        EvalSummary summary = EvalStage.run(SharedSpark.get(), new EvalConfig(List.of(file.toString(), empty.toString()),
+                out.toString(), "output", null, 2, false, false));
+
+        List<JsonNode> samples = readJsonl(out.resolve("samples.jsonl"));
+        assertEquals(List.of("c1", "c2", "n1", "c3"), samples.stream().map(r -> r.get("idx").asText()).toList());
+        assertEquals(4, summary.overall().correct(), "the BOM and CRLF rows score; the kept c1 is the first one");
+        assertEquals("4", samples.get(2).get("gold").get(0).asText());
+        JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+        assertEquals(3, s.get("rejected").asInt());
+        assertEquals(1, s.get("rejected_by_reason").get("duplicate-idx").asInt());
+        assertEquals(1, s.get("rejected_by_reason").get("bad-field").asInt());
+        assertEquals(1, s.get("rejected_by_reason").get("too-long").asInt());
+        List<JsonNode> rejected = readJsonl(firstPart(out.resolve("rejected")));
+        assertEquals(List.of(3L, 5L, 6L), rejected.stream().map(r -> r.get("line").asLong()).toList());
+        assertTrue(rejected.get(0).get("reason").asText().contains("line 1, which is kept"), rejected.get(0).toString());
+        String raw = rejected.get(2).get("raw").asText();
+        assertTrue(raw.length() < org.stepdpo.spark.Rejection.MAX_RAW_CHARS + 200 && raw.contains("more characters"),
+                "the huge line's raw text is cut: " + raw.length());
+    }
+
     @Test
     void refusesAnOutputFolderThatHoldsFilesUnlessOverwriting(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("d.jsonl");
