@@ -77,6 +77,11 @@ public final class PairParser implements PairData.Reader<PairRow> {
         String rejected = step ? required(f, "rejected") : optionalText(f, "rejected");
         String fullChosen = step ? optionalText(f, "full_chosen") : required(f, "full_chosen");
         String fullRejected = step ? optionalText(f, "full_rejected") : required(f, "full_rejected");
+        // a pair whose two sides are the same text teaches nothing (its margin is 0 whatever the model)
+        if (step ? chosen.equals(rejected) : fullChosen.equals(fullRejected)) {
+            throw new BadRow("identical-pair: '" + (step ? "chosen" : "full_chosen") + "' equals '"
+                    + (step ? "rejected" : "full_rejected") + "'");
+        }
         return new PairRow(file, line, optionalText(f, "dataset"), prompt, steps, chosen, rejected, fullChosen,
                 fullRejected, optionalText(f, "answer"));
     }

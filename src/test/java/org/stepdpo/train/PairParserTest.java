@@ -81,6 +81,17 @@ class PairParserTest {
     }
 
     @Test
+    void aPairWhoseSidesAreEqualIsSetAside() {
+        assertEquals("identical-pair: 'chosen' equals 'rejected'", reason(Objective.STEP_DPO,
+                "{\"prompt\": \"P\", \"initial_reason_steps\": \"\", \"chosen\": \"same\", \"rejected\": \"same\"}"));
+        assertEquals("identical-pair: 'full_chosen' equals 'full_rejected'", reason(Objective.DPO,
+                "{\"prompt\": \"P\", \"full_chosen\": \"x\", \"full_rejected\": \"x\", \"chosen\": \"a\"}"));
+        // only the trained sides count: step-dpo pairs may share their full solutions' text
+        parse(Objective.STEP_DPO, "{\"prompt\": \"P\", \"initial_reason_steps\": \"\", \"chosen\": \"c\", "
+                + "\"rejected\": \"r\", \"full_chosen\": \"f\", \"full_rejected\": \"f\"}").value();
+    }
+
+    @Test
     void badLines() {
         assertTrue(reason(Objective.STEP_DPO, "{\"prompt\": ").startsWith("invalid-json: "));
         assertEquals("invalid-json: expected a JSON object, found ARRAY", reason(Objective.STEP_DPO, "[1, 2]"));
