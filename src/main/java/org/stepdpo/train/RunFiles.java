@@ -64,6 +64,37 @@ public final class RunFiles {
     }
 
     /**
+     * Where the folder {@code target} is written before {@link #publish}: {@code _NAME.partial} beside
+     * it, emptied first (a failed attempt may have left one).
+     */
+    public static Path partial(Path target) {
+        Path partial = target.resolveSibling("_" + target.getFileName() + ".partial");
+        try {
+            if (Files.exists(partial)) {
+                deleteTree(partial);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + partial, e);
+        }
+        return partial;
+    }
+
+    /**
+     * Moves the folder {@code partial}, written in full, to {@code target} in one rename, replacing
+     * an earlier {@code target}: a reader sees the whole folder or none, never a part of it.
+     */
+    public static void publish(Path partial, Path target) {
+        try {
+            if (Files.exists(target)) {
+                deleteTree(target);
+            }
+            Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + partial + " to " + target, e);
+        }
+    }
+
+    /**
      * Deletes the oldest complete checkpoints so that at most {@code keep} remain (0 keeps all);
      * incomplete ones older than the newest kept go too.
      */

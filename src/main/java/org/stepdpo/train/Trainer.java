@@ -487,14 +487,19 @@ public final class Trainer<T> {
     /**
      * Writes the final model alone to {@code OUT/model/} (in {@code --save-dtype}), or with LoRA the
      * adapter to {@code OUT/adapter/} and, with {@code --merge-lora}, the base with the adapter merged
-     * to {@code OUT/model/}; then the run's {@code trainer_state.json} beside them, marking it complete.
+     * to {@code OUT/model/}, each first into {@code OUT/_NAME.partial/} and then renamed, so that a
+     * failed save leaves no folder that looks complete; then the run's {@code trainer_state.json}
+     * beside them, marking it complete.
      */
     private void saveFinal(DecoderLM model, LoraAdapters adapters, Path source, RunFiles files, int step,
             LossScaler scaler) {
         long t0 = System.nanoTime();
         DType storeAs = config.saveDtype();
+        // each folder is written beside its place and renamed into it whole
         if (adapters != null) {
-            adapters.save(files.adapter(), config.model());
+            Path partial = RunFiles.partial(files.adapter());
+            adapters.save(partial, config.model());
+            RunFiles.publish(partial, files.adapter());
             LOG.info("Saved the LoRA adapter after step {} to {}", step, files.adapter());
         }
         if (adapters == null || config.mergeLora()) {
@@ -502,7 +507,9 @@ public final class Trainer<T> {
                 model.attach(null);
                 adapters.mergeInto(model);
             }
-            ModelWriter.save(model, source, files.model(), storeAs);
+            Path partial = RunFiles.partial(files.model());
+            ModelWriter.save(model, source, partial, storeAs);
+            RunFiles.publish(partial, files.model());
             LOG.info("Saved the final model after step {} to {}", step, files.model());
         }
         RunFiles.writeState(files.out(), state(step, storeAs, scaler));

@@ -265,6 +265,7 @@ class TrainStageTest {
         assertTrue(model.contains("config.json") && model.stream().anyMatch(f -> f.endsWith(".safetensors")), model.toString());
         assertFalse(model.contains(RunFiles.OPTIMIZER));
         assertTrue(Files.isRegularFile(out.resolve(RunFiles.STATE)), "the finished run is marked beside the model");
+        assertFalse(Files.exists(out.resolve("_model.partial")), "the model was written beside its place and renamed");
         assertTrue(Files.isDirectory(out.resolve("reference")), "the reference store beside the model");
         // checkpoints after steps 1, 2 and 3; --save-total-limit 2 keeps the newest two
         List<String> kept;
