@@ -109,13 +109,23 @@ public final class Outputs {
         writeBytes(spark, file, content.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes a small file (a summary, a plot) in one piece. */
+    /**
+     * Writes a small file (a summary, a plot) in one piece: into {@code _NAME.tmp} beside it, then
+     * renamed over it, so that a reader never finds a part of it.
+     */
     public static void writeBytes(SparkSession spark, String file, byte[] content) {
         Path target = new Path(file);
+        Path scratch = new Path(target.getParent(), "_" + target.getName() + ".tmp");
         try {
             FileSystem fs = target.getFileSystem(hadoop(spark));
-            try (OutputStream os = fs.create(target, true)) {
+            try (OutputStream os = fs.create(scratch, true)) {
                 os.write(content);
+            }
+            if (fs.exists(target)) {
+                fs.delete(target, false);
+            }
+            if (!fs.rename(scratch, target)) {
+                throw new IOException("the file system refused to rename " + scratch + " to " + target);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
