@@ -57,17 +57,7 @@ class LoraAdaptersTest {
                     }
                 }
                 compare(name + " at the start", adapted, merged, lora);
-                SplittableRandom random = new SplittableRandom(11);
-                for (Map.Entry<String, NDArray> e : lora.byName().entrySet()) {
-                    if (e.getKey().endsWith("lora_B.weight")) {
-                        NDArray b = e.getValue();
-                        float[] v = new float[Math.toIntExact(b.size())];
-                        for (int i = 0; i < v.length; i++) {
-                            v[i] = (float) (random.nextDouble() * 0.2 - 0.1);
-                        }
-                        write(b, v);
-                    }
-                }
+                randomB(lora, 0.1, 11);
                 compare(name + " with B random", adapted, merged, lora);
             }
         }
