@@ -92,6 +92,93 @@ class StandaloneClusterIT {
         assertEquals(List.of(), processesMentioning(cluster.toString()));
     }
 
+    /**
+     * An executor JVM killed with SIGKILL while EvalJob generates: Spark runs the lost tasks again
+     * on a new executor, and the per-sample output holds every problem exactly once, with the
+     * completions of an undisturbed run on the same cluster.
+     */
+    @Test
+    void evalJobSurvivesAKilledExecutorWithEveryProblemOnceAndTheSameCompletions(@TempDir Path dir) throws Exception {
+        Path cluster = dir.resolve("cluster");
+        Launch.Result start = Launch.run(240, null, "jobs/cluster", "start", "--workers", "2", "--dir", cluster.toString());
+        try {
+            assertEquals(0, start.code(), start.both());
+            String master = start.out().strip().split("\n")[0];
+            Path data = dir.resolve("problems.jsonl");
+            Files.write(data, Files.readAllLines(Launch.ROOT.resolve("data/synthetic/test.jsonl")).subList(0, 96));
+            Map<String, String> undisturbed = completions(evalOn(master, data, dir.resolve("undisturbed")));
+
+            Path out = dir.resolve("disturbed");
+            java.util.concurrent.atomic.AtomicLong killed = new java.util.concurrent.atomic.AtomicLong();
+            Thread killer = new Thread(() -> {
+                long deadline = System.nanoTime() + 300_000_000_000L;
+                while (System.nanoTime() < deadline && killed.get() == 0) {
+                    // the first saved completions mean generation is under way on the executors
+                    if (anyFile(out.resolve(org.stepdpo.generate.CompletionLog.DIR))) {
+                        ProcessHandle.allProcesses()
+                                .filter(p -> p.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend"))
+                                        .orElse(false))
+                                .findFirst().ifPresent(p -> {
+                                    p.destroyForcibly(); // SIGKILL
+                                    killed.set(p.pid());
+                                });
+                    }
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            killer.start();
+            Path finished = evalOn(master, data, out);
+            killer.interrupt();
+            killer.join();
+            assertTrue(killed.get() > 0, "an executor was killed while the job ran");
+            List<JsonNode> samples = new ArrayList<>();
+            for (String line : Files.readAllLines(finished.resolve("samples.jsonl"))) {
+                samples.add(JSON.readTree(line));
+            }
+            assertEquals(96, samples.size());
+            assertEquals(96, samples.stream().map(r -> r.get("idx").asText()).distinct().count(), "each problem once");
+            assertEquals(undisturbed, completions(finished));
+        } finally {
+            Launch.Result stop = Launch.run(120, null, "jobs/cluster", "stop", "--dir", cluster.toString());
+            assertEquals(0, stop.code(), stop.both());
+        }
+    }
+
+    /** Greedy EvalJob with the embedded model on {@code master}; returns {@code out}. */
+    private static Path evalOn(String master, Path data, Path out) throws Exception {
+        Launch.Result job = Launch.run(420, null, "jobs/spark-submit", "--master", master,
+                "--conf", "spark.executor.memory=1g", "--class", "EvalJob", "target/stepdpo.jar",
+                "--data", data.toString(), "--out", out.toString(), "--model", "data/models/arith-tiny",
+                "--max-new-tokens", "256", "--batch-size", "4", "--partitions", "8");
+        assertEquals(0, job.code(), job.both());
+        return out;
+    }
+
+    /** Completion by idx of an EvalJob output folder. */
+    private static Map<String, String> completions(Path out) throws IOException {
+        Map<String, String> byIdx = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(out.resolve("samples.jsonl"))) {
+            JsonNode r = JSON.readTree(line);
+            byIdx.put(r.get("idx").asText(), r.get("completion").asText());
+        }
+        return byIdx;
+    }
+
+    private static boolean anyFile(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.anyMatch(f -> Files.isRegularFile(f) && !f.getFileName().toString().startsWith("."));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false; // the folder changes while it is walked
+        }
+    }
+
     private static List<JsonNode> events(Path events) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         // Event logs may roll (a folder of event files per application): read every file.
