@@ -30,7 +30,11 @@ final class Linear {
         if (!cpu || x.getShape().dimension() != 2 || rows < TRANSPOSED_MIN_ROWS || rows > TRANSPOSED_MAX_ROWS) {
             return apply(x, weight, bias);
         }
-        NDArray y = weight.matMul(x.transpose()).transpose(); // [rows, out], a view of [out, rows]
+        // an op's result belongs to the manager of the array it is called on: the product goes to x's
+        // manager (which the caller scopes), not to the weight's, which lives as long as the model
+        NDArray product = weight.matMul(x.transpose()); // [out, rows]
+        product.attach(x.getManager());
+        NDArray y = product.transpose(); // [rows, out], a view
         return bias == null ? y : y.addi(bias);
     }
 }

@@ -259,8 +259,9 @@ public final class LoraAdapters implements AutoCloseable {
                     try (NDManager scratch = model.manager().newSubManager()) {
                         NDArray wide = w.toType(DataType.FLOAT32, true);
                         wide.attach(scratch);
-                        NDArray merged = wide.add(ab[1].matMul(ab[0]).mul((float) config.scaling()));
-                        merged.attach(scratch);
+                        NDArray update = ab[1].matMul(ab[0]); // in the adapters' manager until attached
+                        update.attach(scratch);
+                        NDArray merged = wide.add(update.mul((float) config.scaling()));
                         Views.write(w, 0, 0, merged.toType(w.getDataType(), false));
                     }
                 }

@@ -163,6 +163,35 @@ class InferencePathTest {
         }
     }
 
+    /**
+     * An inference pass whose arrays the caller scopes with a sub-manager leaves nothing in the
+     * model's own manager: the few-row products with the weight on the left ({@link Linear#inference})
+     * would otherwise belong to the weight's manager and live as long as the model (a judge scoring
+     * for hours grew by gigabytes that way).
+     */
+    @Test
+    void aScopedInferencePassLeavesNothingInTheModelsManager() {
+        try (DecoderLM model = DecoderLM.load(Fixtures.model("llama-tiny"), Device.cpu(), DataType.FLOAT32);
+                LoraAdapters lora = LoraAdapters.init(model, new LoraConfig(2, 4, 0, LoraConfig.PROJECTIONS), 1)) {
+            int before = model.manager().getManagedArrays().size();
+            for (int rows : new int[] {4, 12, 40, -4}) { // scored tokens below, inside and above the few-row range
+                if (rows < 0) { // again with LoRA adapters on every projection
+                    model.attach(lora);
+                    rows = -rows;
+                }
+                int[][] prompts = rows(rows, 9, 300, rows);
+                int[][] responses = new int[rows][];
+                for (int r = 0; r < rows; r++) {
+                    responses[r] = new int[] {5 + r};
+                }
+                try (NDManager m = model.manager().newSubManager()) {
+                    ResponseLogps.summed(model, m, prompts, responses, Mode.INFER).summed().toFloatArray();
+                }
+                assertEquals(before, model.manager().getManagedArrays().size(), rows + " scored rows");
+            }
+        }
+    }
+
     @Test
     void greedyOnTheDevicePicksTheJavaArgMaxOfEachRow() {
         try (DecoderLM model = DecoderLM.load(Fixtures.model("llama-tiny"), Device.cpu(), DataType.FLOAT32);
