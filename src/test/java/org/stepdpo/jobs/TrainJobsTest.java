@@ -42,6 +42,13 @@ class TrainJobsTest {
         assertTrue(failing(new TrainStepDpoJob(), with("--max-prompt-length", "2048")).contains("--max-prompt-length"));
         assertTrue(failing(new TrainStepDpoJob(), with("--exchange", "mpi")).contains("--exchange"));
         assertTrue(failing(new TrainStepDpoJob(), with("--resume", "--overwrite")).contains("--resume"));
+        assertTrue(failing(new TrainStepDpoJob(), with("--save-dtype", "int8")).contains("--save-dtype"));
+        assertTrue(failing(new TrainStepDpoJob(), with("--lora-rank", "-2")).contains("--lora-rank"));
+        assertTrue(failing(new TrainStepDpoJob(), with("--lora-alpha", "16")).contains("--lora-rank"));
+        assertTrue(failing(new TrainStepDpoJob(), with("--lora-rank", "8", "--lora-dropout", "1")).contains("--lora-dropout"));
+        assertTrue(failing(new TrainStepDpoJob(), with("--lora-rank", "8", "--lora-targets", "q_proj,lm_head"))
+                .contains("--lora-targets"));
+        assertTrue(failing(new TrainStepDpoJob(), with("--merge-lora")).contains("--merge-lora"));
         assertTrue(failing(new SftJob(), with("--lr", "-1")).contains("--lr"));
         assertTrue(failing(new SftJob(), with("--beta", "0.1")).contains("--beta"), "SftJob has no --beta");
     }
