@@ -156,25 +156,6 @@ class LoraTrainingTest {
         }
     }
 
-    @Test
-    void shardedOptimizerStateForTheAdaptersTrainsLikeTheWholeOne() {
-        Path whole = tmp.resolve("whole");
-        Path split = tmp.resolve("split");
-        TrainStage.run(SharedSpark.get(),
-                lora(TrainStageTest.config(whole, TrainStageTest.pairs(), 2, 1, 1, 3, 1e-2, 0, false, false), LORA, false));
-        Map<String, Object> s = TrainStage.run(SharedSpark.get(), lora(TrainStageTest.sharded(
-                TrainStageTest.config(split, TrainStageTest.pairs(), 2, 1, 1, 3, 1e-2, 0, false, false)), LORA, false));
-        long adapterParams = 3L * (4 * (64 + 64) + 4 * (64 + 16) + 4 * (172 + 64));
-        @SuppressWarnings("unchecked")
-        List<Long> shards = (List<Long>) s.get("optimizer_state_bytes");
-        assertEquals(8 * adapterParams, shards.get(0) + shards.get(1), "the adapters' AdamW state, split in two");
-        Map<String, float[]> x = Fixtures.weights(whole.resolve(RunFiles.ADAPTER).resolve(LoraAdapters.WEIGHTS));
-        Map<String, float[]> y = Fixtures.weights(split.resolve(RunFiles.ADAPTER).resolve(LoraAdapters.WEIGHTS));
-        for (String name : x.keySet()) {
-            TrainStageTest.assertClose(x.get(name), y.get(name), 1e-6, name);
-        }
-    }
-
     private static float max(float[] v) {
         float m = 0;
         for (float x : v) {
