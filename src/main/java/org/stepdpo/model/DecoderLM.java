@@ -134,11 +134,6 @@ public final class DecoderLM implements AutoCloseable {
         this.adapters = adapters;
     }
 
-    /** The attached LoRA adapters, or null. */
-    public LoraAdapters adapters() {
-        return adapters;
-    }
-
     /** A fresh cache for incremental decoding with room for {@code capacity} tokens (it grows if needed). */
     public KvCache newCache(long capacity) {
         return new KvCache(manager, config.numLayers(), capacity);

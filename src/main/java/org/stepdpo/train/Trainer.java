@@ -118,7 +118,7 @@ public final class Trainer<T> {
                 files.truncateMetrics(firstStep);
             }
             stateBytes = optimizer.stateBytes();
-            Map<String, NDArray> params = trained(model, adapters);
+            Map<String, NDArray> params = optimizer.params; // the adapters with LoRA, every weight otherwise
             if (adapters != null) {
                 model.attach(adapters);
                 LOG.info("Worker {}: LoRA rank {} on {}: {} trainable parameters, the base frozen", rank, lora.rank(),
