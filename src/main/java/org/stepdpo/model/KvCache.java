@@ -139,7 +139,10 @@ public final class KvCache implements AutoCloseable {
         NDArray out = manager.zeros(new Shape(shape), a.getDataType(), a.getDevice());
         long from = n > 0 ? 0 : -n;
         if (kept > 0) {
-            Views.write(out, axis, Math.max(n, 0), Views.range(a, axis, from, from + kept));
+            // the view shares a's storage: closed here, or it would keep the old cache alive
+            try (NDArray view = Views.range(a, axis, from, from + kept)) {
+                Views.write(out, axis, Math.max(n, 0), view);
+            }
         }
         return out;
     }
@@ -153,8 +156,8 @@ public final class KvCache implements AutoCloseable {
         long to = length - count;
         long from = src.length - count;
         for (int i = 0; i < keys.length; i++) {
-            Views.writeBlock(keys[i], new long[] {row, 0, to, 0}, block(src.keys[i], srcRow, from, count));
-            Views.writeBlock(values[i], new long[] {row, 0, to, 0}, block(src.values[i], srcRow, from, count));
+            copyBlock(keys[i], row, to, src.keys[i], srcRow, from, count);
+            copyBlock(values[i], row, to, src.values[i], srcRow, from, count);
         }
         try (NDManager m = manager.newSubManager()) {
             Views.writeBlock(mask, new long[] {row, 0}, m.zeros(new Shape(1, capacity), mask.getDataType(),
@@ -164,8 +167,12 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
-    private static NDArray block(NDArray a, long row, long from, long count) {
-        return Views.range(Views.range(a, 0, row, row + 1), 2, from, from + count);
+    /** Writes columns {@code from..from+count} of row {@code srcRow} of {@code src} into {@code target} at {@code row, to}. */
+    private static void copyBlock(NDArray target, long row, long to, NDArray src, long srcRow, long from, long count) {
+        try (NDArray rowView = Views.range(src, 0, srcRow, srcRow + 1);
+                NDArray block = Views.range(rowView, 2, from, from + count)) {
+            Views.writeBlock(target, new long[] {row, 0, to, 0}, block);
+        }
     }
 
     private void ensureCapacity(long needed) {
@@ -186,7 +193,9 @@ public final class KvCache implements AutoCloseable {
     private NDArray grow(NDArray a, int axis, long size) {
         long[] shape = a.getShape().getShape();
         shape[axis] = size - shape[axis];
-        return a.concat(manager.zeros(new Shape(shape), a.getDataType(), a.getDevice()), axis);
+        try (NDArray padding = manager.zeros(new Shape(shape), a.getDataType(), a.getDevice())) {
+            return a.concat(padding, axis);
+        }
     }
 
     private NDArray replace(NDArray old, NDArray next) {

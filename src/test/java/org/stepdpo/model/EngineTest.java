@@ -126,4 +126,31 @@ class EngineTest {
             }
         }
     }
+
+    /**
+     * A long continuous run (as EvalJob runs a partition) holds the live cache and a prefill or two,
+     * not every cache it has outgrown: views and padding blocks made while the cache grows, drops
+     * columns or takes rows would otherwise stay in its manager, and their storage with them, until
+     * the run ends (EvalJob's resident memory grew by ~1 MB a problem that way).
+     */
+    @Test
+    void aLongRunKeepsOnlyItsLiveCacheArrays() {
+        try (DecoderLM model = load("llama-tiny")) {
+            SplittableRandom random = new SplittableRandom(3);
+            List<Generator.Request> requests = new ArrayList<>();
+            for (int i = 0; i < 240; i++) {
+                requests.add(new Generator.Request(random.ints(2 + random.nextInt(60), 1, 384).toArray(), i,
+                        1 + random.nextInt(MAX_NEW)));
+            }
+            int before = model.manager().getManagedArrays().size();
+            int[] most = {0};
+            Generator.run(model, requests, 0, Generator.Options.greedy(MAX_NEW, Set.of()),
+                    Generator.Batching.continuous(4, 1 << 20), (i, r) ->
+                            most[0] = Math.max(most[0], model.manager().getManagedArrays().size() - before));
+            // a cache is 2 arrays a layer plus its mask: the live one and up to two prefills at once
+            int cache = 2 * model.config().numLayers() + 1;
+            assertTrue(most[0] <= 3 * cache, most[0] + " arrays held at once, a cache being " + cache);
+            assertEquals(before, model.manager().getManagedArrays().size(), "nothing left after the run");
+        }
+    }
 }
