@@ -41,6 +41,12 @@ import jinjava.javax.el.CompositeELResolver;
  * @param variables extra variables in scope for every render (null values are dropped)
  */
 public record ChatTemplate(String source, Map<String, Object> variables) implements Serializable {
+    /** The longest a render may take; a template that loops longer fails. */
+    public static final long TIME_LIMIT_MILLIS = 5_000;
+    /** The longest rendered text (and the longest string or list a template may build). */
+    public static final int MAX_OUTPUT_CHARS = 8 << 20;
+    /** The most elements of a list or map a template may build. */
+    public static final int MAX_COLLECTION_SIZE = 100_000;
 
     public ChatTemplate {
         if (source == null || source.isBlank()) {
@@ -88,7 +94,22 @@ public record ChatTemplate(String source, Map<String, Object> variables) impleme
         }
         scope.put("messages", messages);
         scope.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = Environment.JINJAVA.renderForResult(TemplateRewriter.rewrite(source), scope);
+        RenderResult result;
+        TemplateSandbox.start(TIME_LIMIT_MILLIS);
+        try {
+            result = Environment.JINJAVA.renderForResult(TemplateRewriter.rewrite(source), scope);
+        } catch (StackOverflowError e) {
+            throw new IllegalArgumentException("chat template failed: it nests too deeply", e);
+        } finally {
+            TemplateSandbox.end();
+        }
+        for (TemplateError error : result.getErrors()) {
+            for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+                if (t instanceof TemplateSandbox.LimitExceeded) {
+                    throw new IllegalArgumentException("chat template failed: " + t.getMessage());
+                }
+            }
+        }
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw new IllegalArgumentException("chat template failed: " + describe(error));
@@ -129,7 +150,10 @@ public record ChatTemplate(String source, Map<String, Object> variables) impleme
         }
     }
 
-    /** The jinjava engine shared by all renders (jinjava creates a fresh interpreter per render). */
+    /**
+     * The jinjava engine shared by all renders (jinjava creates a fresh interpreter per render),
+     * with its output, strings, lists, maps and nesting bounded and the {@link TemplateSandbox}.
+     */
     static final class Environment {
         static final Jinjava JINJAVA = create();
 
@@ -143,6 +167,13 @@ public record ChatTemplate(String source, Map<String, Object> variables) impleme
                     .withTrimBlocks(true)
                     .withLstripBlocks(true)
                     .withElResolver(resolver)
+                    .withMaxOutputSize(MAX_OUTPUT_CHARS)
+                    .withMaxStringLength(MAX_OUTPUT_CHARS)
+                    .withMaxListSize(MAX_COLLECTION_SIZE)
+                    .withMaxMapSize(MAX_COLLECTION_SIZE)
+                    .withMaxRenderDepth(10)
+                    .withMaxMacroRecursionDepth(64)
+                    .withNodePreProcessor((node, interpreter) -> TemplateSandbox.checkDeadline())
                     // the messages are data: text such as "{{ x }}" or "{% ... %}" in a problem or a
                     // solution is printed as it is, never interpreted (jinjava would otherwise render it)
                     .withNestedInterpretationEnabled(false)
@@ -162,6 +193,7 @@ public record ChatTemplate(String source, Map<String, Object> variables) impleme
                     Environment.class, "raiseException", Object.class));
             jinjava.getGlobalContext().registerFilter(new PythonJson());
             jinjava.getGlobalContext().registerExpTest(new IterableTest());
+            TemplateSandbox.install(jinjava);
             return jinjava;
         }
 
