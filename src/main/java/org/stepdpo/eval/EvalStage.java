@@ -50,14 +50,22 @@ public final class EvalStage {
 
     private EvalStage() {}
 
-    /** Runs the evaluation that {@code config} describes and returns its summary. */
-    public static EvalSummary run(SparkSession spark, EvalConfig config) {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
+    /**
+     * Checks on the driver that the model directory (and adapter) hold a usable model and tokenizer,
+     * naming the flag when not; EvalJob calls it before it starts Spark, {@link #run} again.
+     */
+    public static void checkModel(EvalConfig config) {
         if (!config.scoringMode()) {
             EvalConfig.Generation g = config.generation();
             g.spec().check(g.prompt());
         }
+    }
+
+    /** Runs the evaluation that {@code config} describes and returns its summary. */
+    public static EvalSummary run(SparkSession spark, EvalConfig config) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
+        checkModel(config);
         if (config.resume()) {
             Outputs.clearForResume(spark, config.out(), Set.of(CompletionLog.DIR));
         } else {

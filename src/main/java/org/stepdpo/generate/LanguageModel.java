@@ -58,14 +58,19 @@ public record LanguageModel(DecoderLM decoder, HfTokenizer tokenizer) implements
          * tokenizer (and a chat template when {@code prompt} is {@code chat}).
          */
         public void check(String prompt) {
+            check(prompt, "--model");
+        }
+
+        /** As {@link #check(String)}, naming {@code flag} as the one that gave the directory. */
+        public void check(String prompt, String flag) {
             Path path = path();
             try {
                 HfConfig.load(path);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+                throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
             }
             if (!Files.isRegularFile(path.resolve("tokenizer.json"))) {
-                throw new IllegalArgumentException("--model: tokenizer.json not found in " + path
+                throw new IllegalArgumentException(flag + ": tokenizer.json not found in " + path
                         + ": generation needs the model's tokenizer files");
             }
             if (adapter != null) {

@@ -132,6 +132,7 @@ public final class BuildPairsJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PairsConfig config = config();
+        BuildPairsStage.checkModels(config);
         SparkSession spark = SparkSessions.getOrCreate("BuildPairsJob");
         try {
             Map<String, Object> stats = BuildPairsStage.run(spark, config);

@@ -91,6 +91,7 @@ public final class EvalJob implements Callable<Integer> {
     @Override
     public Integer call() {
         EvalConfig config = config();
+        EvalStage.checkModel(config);
         SparkSession spark = SparkSessions.getOrCreate("EvalJob");
         try {
             EvalSummary summary = EvalStage.run(spark, config);

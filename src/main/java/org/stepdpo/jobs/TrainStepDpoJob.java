@@ -63,6 +63,7 @@ public final class TrainStepDpoJob implements Callable<Integer> {
 
     /** Runs a training configuration in a Spark session and prints where the results are. */
     static int run(String app, TrainConfig config) throws java.io.IOException {
+        TrainStage.checkModel(config);
         SparkSession spark = SparkSessions.getOrCreate(app);
         try {
             Map<String, Object> summary = TrainStage.run(spark, config);

@@ -50,18 +50,27 @@ public final class BuildPairsStage {
 
     private BuildPairsStage() {}
 
-    /** Runs pair building as {@code config} says and returns the stats written to {@code stats.json}. */
-    public static Map<String, Object> run(SparkSession spark, PairsConfig config) {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
+    /**
+     * Checks on the driver that {@code --model} (and {@code --judge-model}) hold usable models and
+     * tokenizers, naming the flag when not; BuildPairsJob calls it before it starts Spark, {@link #run} again.
+     */
+    public static void checkModels(PairsConfig config) {
         config.modelSpec().check(config.pairs().format().sampleTemplate());
         LanguageModel.Spec judge = config.judgeSpec();
         if (judge != null) {
-            judge.check("plain");
+            judge.check("plain", "--judge-model");
             try (HfTokenizer judgeTokenizer = HfTokenizer.load(judge.path())) {
                 StepJudge.verdictIds(judgeTokenizer, "--judge-model");
             }
         }
+    }
+
+    /** Runs pair building as {@code config} says and returns the stats written to {@code stats.json}. */
+    public static Map<String, Object> run(SparkSession spark, PairsConfig config) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
+        checkModels(config);
+        LanguageModel.Spec judge = config.judgeSpec();
         if (config.resume()) {
             Outputs.clearForResume(spark, config.out(), Set.of(PROGRESS));
         } else {

@@ -117,7 +117,7 @@ public final class LocateBenchStage {
         TextLines.requireFiles(jsc.hadoopConfiguration(), config.data(), "--data");
         LanguageModel.Spec judge = config.judgeSpec();
         if (judge != null) {
-            judge.check("plain");
+            judge.check("plain", "--judge-model");
             try (HfTokenizer tokenizer = HfTokenizer.load(judge.path())) {
                 StepJudge.verdictIds(tokenizer, "--judge-model");
             }

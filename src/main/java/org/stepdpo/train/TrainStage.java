@@ -42,13 +42,30 @@ public final class TrainStage {
 
     private TrainStage() {}
 
+    /**
+     * Checks on the driver that {@code --model} holds a config.json and a tokenizer that encodes
+     * with the run's template, naming the flag when not; the training jobs call it before they start
+     * Spark, {@link #run} again. Returns the model's config.
+     */
+    public static HfConfig checkModel(TrainConfig config) {
+        HfConfig model;
+        try {
+            model = HfConfig.load(LocalPaths.of(config.model()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+        }
+        new EncodeSpec(config.model(), config.prompt(), config.task().objective(), config.maxLength(),
+                config.maxPromptLength()).check();
+        return model;
+    }
+
     /** Runs the whole pipeline and returns the summary it writes to {@code OUT/train_summary.json}. */
     public static Map<String, Object> run(SparkSession spark, TrainConfig config) {
         long t0 = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         checkWorkers(jsc, config.workers());
         Path out = LocalPaths.of(config.out());
-        MemoryPlan plan = memoryPlan(HfConfig.load(LocalPaths.of(config.model())), config); // fails fast naming config.json
+        MemoryPlan plan = memoryPlan(checkModel(config), config);
         Map<String, Object> planned = plan.toMap(config.deviceMemory());
         LOG.info("Memory plan per worker: {}", planned);
         plan.requireFits(config.deviceMemory());
