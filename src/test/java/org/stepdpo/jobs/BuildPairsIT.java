@@ -59,4 +59,58 @@ class BuildPairsIT {
         assertEquals(2, r.code(), r.both());
         assertTrue(r.err().contains("--model") && r.err().contains("config.json"), r.err());
     }
+
+    /**
+     * The driver killed (SIGKILL) while BuildPairsJob runs: re-running with {@code --resume} keeps
+     * the problems saved so far, builds the rest, and gives the undisturbed run's pairs, each problem
+     * once.
+     */
+    @Test
+    void aKilledDriverIsResumedWithoutLostOrRepeatedProblems(@TempDir Path dir) throws Exception {
+        Path straight = dir.resolve("straight");
+        List<String> cmd = new ArrayList<>(List.of("jobs/spark-submit", "--master", "local[2]"));
+        cmd.addAll(args(straight, "--partitions", "5", "--concurrent-problems", "1"));
+        Launch.Result s = Launch.run(400, null, cmd.toArray(String[]::new));
+        assertEquals(0, s.code(), s.both());
+
+        Path out = dir.resolve("killed");
+        cmd = new ArrayList<>(List.of(Launch.ROOT.resolve("jobs/spark-submit").toString(), "--master", "local[2]"));
+        cmd.addAll(args(out, "--partitions", "5", "--concurrent-problems", "1"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Launch.ROOT.toFile())
+                .redirectOutput(dir.resolve("driver.out").toFile()).redirectError(dir.resolve("driver.err").toFile());
+        Process driver = pb.start();
+        boolean killedRunning;
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(300);
+            while (!ClusterFaultsIT.anyFile(out.resolve(org.stepdpo.pairs.BuildPairsStage.PROGRESS)) && driver.isAlive()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            killedRunning = driver.isAlive();
+        } finally {
+            driver.descendants().forEach(ProcessHandle::destroyForcibly);
+            driver.destroyForcibly(); // the launcher execs the driver JVM: this is SIGKILL to it
+            driver.waitFor();
+        }
+        assertTrue(killedRunning, "the driver was killed before it finished\n" + Files.readString(dir.resolve("driver.err")));
+        assertTrue(!Files.exists(out.resolve("stats.json")), "a killed run leaves no stats.json");
+        long saved = ClusterFaultsIT.savedParts(out.resolve(org.stepdpo.pairs.BuildPairsStage.PROGRESS));
+        assertTrue(saved > 0);
+
+        cmd = new ArrayList<>(List.of("jobs/spark-submit", "--master", "local[2]"));
+        cmd.addAll(args(out, "--partitions", "5", "--concurrent-problems", "1", "--resume"));
+        Launch.Result r = Launch.run(400, null, cmd.toArray(String[]::new));
+        assertEquals(0, r.code(), r.both());
+        java.util.regex.Matcher kept = java.util.regex.Pattern.compile("built pairs for (\\d+) problems in .* \\((\\d+) kept")
+                .matcher(r.both());
+        assertTrue(kept.find(), r.both());
+        int built = Integer.parseInt(kept.group(1));
+        int fromBefore = Integer.parseInt(kept.group(2));
+        assertTrue(fromBefore > 0 && fromBefore < 10, "kept " + fromBefore);
+        assertEquals(10, built + fromBefore, "each problem built once: " + built + " now, " + fromBefore + " before");
+        assertEquals(Files.readAllLines(straight.resolve("pairs.jsonl")), Files.readAllLines(out.resolve("pairs.jsonl")));
+        com.fasterxml.jackson.databind.JsonNode stats = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("stats.json").toFile());
+        assertEquals(10, stats.get("problems").asInt(), stats.toString());
+    }
 }
