@@ -23,7 +23,7 @@ import org.stepdpo.model.Fixtures;
 
 /**
  * Faults on a real standalone cluster (a Master and two Workers started by jobs/cluster on
- * loopback): an executor JVM killed with SIGKILL in the middle of BuildPairsJob and in the middle of
+ * loopback): an executor JVM killed with SIGKILL in the middle of EvalJob, of BuildPairsJob and of
  * TrainStepDpoJob. The Worker starts a new executor, Spark runs the lost tasks again (the barrier
  * stage as a whole), and the outputs equal an undisturbed run's on the same cluster.
  */
@@ -60,6 +60,48 @@ class ClusterFaultsIT {
                 "--model", "data/models/arith-tiny", "--out", out.toString(), "--limit", "16",
                 "--samples-per-problem", "3", "--rollouts", "4", "--rectify-samples", "4", "--max-new-tokens", "160",
                 "--seed", "5", "--partitions", "8", "--concurrent-problems", "2");
+    }
+
+    /** Greedy EvalJob with the embedded model on the cluster; returns {@code out}. */
+    private static Path evalOn(Path data, Path out) throws Exception {
+        Launch.Result job = Launch.run(420, null, submit("--class", "EvalJob", "target/stepdpo.jar",
+                "--data", data.toString(), "--out", out.toString(), "--model", "data/models/arith-tiny",
+                "--max-new-tokens", "256", "--batch-size", "4", "--partitions", "8").toArray(String[]::new));
+        assertEquals(0, job.code(), job.both());
+        return out;
+    }
+
+    /** Completion by idx of an EvalJob output folder. */
+    private static Map<String, String> completions(Path out) throws IOException {
+        Map<String, String> byIdx = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(out.resolve("samples.jsonl"))) {
+            JsonNode r = JSON.readTree(line);
+            byIdx.put(r.get("idx").asText(), r.get("completion").asText());
+        }
+        return byIdx;
+    }
+
+    @Test
+    void evalJobSurvivesAKilledExecutorWithEveryProblemOnceAndTheSameCompletions() throws Exception {
+        Path data = dir.resolve("problems.jsonl");
+        Files.write(data, Files.readAllLines(Launch.ROOT.resolve("data/synthetic/test.jsonl")).subList(0, 96));
+        Map<String, String> undisturbed = completions(evalOn(data, dir.resolve("eval-undisturbed")));
+
+        Path out = dir.resolve("eval-disturbed");
+        KillOne killer = KillOne.when(() -> anyFile(out.resolve(org.stepdpo.generate.CompletionLog.DIR)));
+        Path finished = evalOn(data, out);
+        killer.stop();
+        assertTrue(killer.killed() > 0, "an executor was killed while the job ran");
+        List<String> lines = Files.readAllLines(finished.resolve("samples.jsonl"));
+        assertEquals(96, lines.size());
+        assertEquals(96, lines.stream().map(l -> {
+            try {
+                return JSON.readTree(l).get("idx").asText();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).distinct().count(), "each problem once");
+        assertEquals(undisturbed, completions(finished));
     }
 
     @Test
