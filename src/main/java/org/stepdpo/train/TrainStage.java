@@ -181,13 +181,81 @@ public final class TrainStage {
             // The shuffle after the barrier stage makes it a shuffle-map stage, which Spark attempts
             // again when a task or executor is lost (a failed barrier result stage is not retried);
             // the new attempt resumes from the latest checkpoint.
-            List<Trainer.Report> reports = new ArrayList<>(JavaRDD.fromRDD(ranks.rdd().barrier()
-                    .mapPartitions(new TrainTask<>(config, objective, shared, threads), false, tag), tag).repartition(1).collect());
+            JavaRDD<Trainer.Report> run = JavaRDD.fromRDD(ranks.rdd().barrier()
+                    .mapPartitions(new TrainTask<>(config, objective, shared, threads), false, tag), tag).repartition(1);
+            List<Trainer.Report> reports = new ArrayList<>(collectWatchingSlots(jsc, config, run));
             reports.sort((a, b) -> Integer.compare(a.rank(), b.rank()));
             return reports;
         } finally {
             shared.destroy();
         }
+    }
+
+    /**
+     * Collects the training job while a watchdog checks that the cluster still offers a slot per
+     * worker. A lost executor that is replaced only pauses the barrier stage's new attempt; one that
+     * is not (its Worker is gone and nothing restarts it) would leave the attempt waiting forever,
+     * so after {@link #SLOTS_LOST_WAIT} seconds (120) with too few slots the job is cancelled with a
+     * message naming the last checkpoint to resume from. Local masters have fixed slots: no watchdog.
+     */
+    private static List<Trainer.Report> collectWatchingSlots(JavaSparkContext jsc, TrainConfig config,
+            JavaRDD<Trainer.Report> run) {
+        String master = jsc.master();
+        if (master.startsWith("local") && !master.startsWith("local-cluster")) {
+            return run.collect();
+        }
+        org.apache.spark.SparkContext sc = jsc.sc();
+        long graceNanos = (long) (jsc.getConf().getDouble(SLOTS_LOST_WAIT, 120) * 1e9);
+        String group = "stepdpo-train-" + java.util.UUID.randomUUID();
+        java.util.concurrent.atomic.AtomicReference<String> stopped = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread watchdog = new Thread(() -> {
+            long shortSince = -1;
+            while (!Thread.currentThread().isInterrupted()) {
+                int slots = slots(sc);
+                long now = System.nanoTime();
+                if (slots >= config.workers()) {
+                    shortSince = -1;
+                } else if (shortSince < 0) {
+                    shortSince = now;
+                    LOG.warn("The cluster offers {} of the {} task slots training needs; waiting up to {} s for more",
+                            slots, config.workers(), Math.round(graceNanos / 1e9));
+                } else if (now - shortSince > graceNanos) {
+                    stopped.set("training stopped: the cluster has offered only " + slots + " of the "
+                            + config.workers() + " task slots the workers need at once for " + Math.round(graceNanos / 1e9)
+                            + " s (an executor was lost and not replaced). " + resumeHint(config)
+                            + " (" + SLOTS_LOST_WAIT + " sets the wait)");
+                    sc.cancelJobGroup(group);
+                    return;
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "stepdpo-slot-watchdog");
+        watchdog.setDaemon(true);
+        jsc.setJobGroup(group, "TrainStepDpo barrier stage", true);
+        watchdog.start();
+        try {
+            return run.collect();
+        } catch (Exception e) { // Spark throws its checked SparkException from Scala code
+            if (stopped.get() != null) {
+                throw new IllegalStateException(stopped.get(), e);
+            }
+            throw e;
+        } finally {
+            watchdog.interrupt();
+            jsc.clearJobGroup();
+        }
+    }
+
+    /** Where a stopped run can go on from. */
+    private static String resumeHint(TrainConfig config) {
+        return new RunFiles(LocalPaths.of(config.out())).latestCheckpoint()
+                .map(dir -> "The last checkpoint is " + dir + ": run the same command with --resume once the "
+                        + "cluster has room.")
+                .orElse("No checkpoint was written yet (--save-steps sets how often).");
     }
 
     /**
@@ -304,6 +372,8 @@ public final class TrainStage {
     /** A local master has as many task slots as its thread count: more workers would never start. */
     /** How long a cluster may take to offer the barrier stage's task slots (executors still starting). */
     public static final String WORKERS_WAIT = "spark.stepdpo.workers.waitSeconds";
+    /** How long training waits, once running, for the cluster to offer a slot per worker again. */
+    public static final String SLOTS_LOST_WAIT = "spark.stepdpo.workers.lostSeconds";
     /** Seconds without a newly registered executor after which the slots are taken as final. */
     static final int STABLE_S = 10;
 

@@ -92,6 +92,64 @@ class StandaloneClusterIT {
         assertEquals(List.of(), processesMentioning(cluster.toString()));
     }
 
+    /**
+     * A Worker daemon killed (SIGKILL) while TrainStepDpoJob trains with one barrier task per
+     * worker: its executor goes with it and nothing replaces them, so the barrier stage's new attempt
+     * can never start. The job stops after the configured wait with exit code 1, a message naming the
+     * slots and the checkpoint to resume from, and that checkpoint intact.
+     */
+    @Test
+    void trainingStopsNamingTheCheckpointWhenAWorkerIsLostForGood(@TempDir Path dir) throws Exception {
+        Path cluster = dir.resolve("cluster");
+        Launch.Result start = Launch.run(240, null, "jobs/cluster", "start", "--workers", "2", "--dir", cluster.toString());
+        try {
+            assertEquals(0, start.code(), start.both());
+            String master = start.out().strip().split("\n")[0];
+            Path model = Launch.ROOT.resolve("src/test/resources/fixtures/models/llama-tiny");
+            Path out = dir.resolve("out");
+            List<String> cmd = List.of(Launch.ROOT.resolve("jobs/spark-submit").toString(), "--master", master,
+                    "--conf", "spark.executor.memory=1g", "--conf", "spark.stepdpo.workers.lostSeconds=15",
+                    "--class", "TrainStepDpoJob", "target/stepdpo.jar", "--model", model.toString(),
+                    "--data", model.resolve("train-parity/pairs.jsonl").toString(), "--out", out.toString(),
+                    "--prompt", "plain", "--lr", "1e-3", "--workers", "2", "--per-device-batch", "1",
+                    "--max-steps", "400", "--save-steps", "4");
+            Process driver = new ProcessBuilder(cmd).directory(Launch.ROOT.toFile())
+                    .redirectOutput(dir.resolve("driver.out").toFile()).redirectError(dir.resolve("driver.err").toFile())
+                    .start();
+            long killedAt;
+            try {
+                Path checkpoint = out.resolve("checkpoints/step-00000004/trainer_state.json");
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(240);
+                while (!Files.exists(checkpoint) && driver.isAlive() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertTrue(Files.exists(checkpoint), Files.readString(dir.resolve("driver.err")));
+                long worker = Files.readAllLines(cluster.resolve("pids")).stream().filter(l -> l.startsWith("worker-2 "))
+                        .mapToLong(l -> Long.parseLong(l.split(" ")[1])).findFirst().orElseThrow();
+                ProcessHandle.of(worker).orElseThrow().destroyForcibly(); // SIGKILL to the Worker daemon
+                killedAt = System.nanoTime();
+                assertTrue(driver.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), "the job kept waiting");
+            } finally {
+                driver.descendants().forEach(ProcessHandle::destroyForcibly);
+                driver.destroyForcibly();
+            }
+            double waited = (System.nanoTime() - killedAt) / 1e9;
+            String err = Files.readString(dir.resolve("driver.err"));
+            assertEquals(1, driver.exitValue(), err);
+            assertTrue(err.contains("training stopped: the cluster has offered only 1 of the 2 task slots"), err);
+            java.util.regex.Matcher named = java.util.regex.Pattern.compile("The last checkpoint is (\\S+): run the same "
+                    + "command with --resume").matcher(err);
+            assertTrue(named.find(), err);
+            Path last = Path.of(named.group(1));
+            assertTrue(Files.isRegularFile(last.resolve("trainer_state.json")), last.toString());
+            assertTrue(!Files.exists(out.resolve("train_summary.json")), "a stopped run has no summary");
+            assertTrue(waited >= 15 && waited < 150, "stopped " + waited + " s after the worker was killed");
+        } finally {
+            Launch.Result stop = Launch.run(120, null, "jobs/cluster", "stop", "--dir", cluster.toString());
+            assertEquals(0, stop.code(), stop.both());
+        }
+    }
+
     private static List<JsonNode> events(Path events) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         // Event logs may roll (a folder of event files per application): read every file.
