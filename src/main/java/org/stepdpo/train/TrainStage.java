@@ -45,18 +45,31 @@ public final class TrainStage {
     /**
      * Checks on the driver that {@code --model} holds a config.json and a tokenizer that encodes
      * with the run's template, naming the flag when not; the training jobs call it before they start
-     * Spark, {@link #run} again. Returns the model's config.
+     * Spark. Returns the model's config.
      */
     public static HfConfig checkModel(TrainConfig config) {
-        HfConfig model;
+        HfConfig model = modelConfig(config);
+        encodeSpec(config).check();
+        return model;
+    }
+
+    /** The model's config.json, naming {@code --model} when it is missing or wrong. */
+    private static HfConfig modelConfig(TrainConfig config) {
         try {
-            model = HfConfig.load(LocalPaths.of(config.model()));
+            return HfConfig.load(LocalPaths.of(config.model()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--model: " + e.getMessage(), e);
         }
-        new EncodeSpec(config.model(), config.prompt(), config.task().objective(), config.maxLength(),
-                config.maxPromptLength()).check();
-        return model;
+    }
+
+    private static EncodeSpec encodeSpec(TrainConfig config) {
+        return new EncodeSpec(config.model(), config.prompt(), config.task().objective(), config.maxLength(),
+                config.maxPromptLength());
+    }
+
+    /** {@code local} and {@code local[N]}: one JVM whose task slots never change ({@code local-cluster} is not). */
+    private static boolean localMaster(String master) {
+        return master.startsWith("local") && !master.startsWith("local-cluster");
     }
 
     /** Runs the whole pipeline and returns the summary it writes to {@code OUT/train_summary.json}. */
@@ -65,7 +78,8 @@ public final class TrainStage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         checkWorkers(jsc, config.workers());
         Path out = LocalPaths.of(config.out());
-        MemoryPlan plan = memoryPlan(checkModel(config), config);
+        // the tokenizer is checked as the data is read (PairData), the jobs check both before Spark starts
+        MemoryPlan plan = memoryPlan(modelConfig(config), config);
         Map<String, Object> planned = plan.toMap(config.deviceMemory());
         LOG.info("Memory plan per worker: {}", planned);
         plan.requireFits(config.deviceMemory());
@@ -73,9 +87,7 @@ public final class TrainStage {
         RunFiles.writeJsonAtomically(out.resolve(MEMORY_PLAN), planned);
         Map<String, Object> summary = new LinkedHashMap<>();
         Map<String, Object> timing = new LinkedHashMap<>();
-        EncodeSpec spec = new EncodeSpec(config.model(), config.prompt(),
-                config.task().objective(), config.maxLength(),
-                config.maxPromptLength());
+        EncodeSpec spec = encodeSpec(config);
         List<Trainer.Report> reports;
         if (config.preference()) {
             List<PreferenceExample> examples;
@@ -200,8 +212,7 @@ public final class TrainStage {
      */
     private static List<Trainer.Report> collectWatchingSlots(JavaSparkContext jsc, TrainConfig config,
             JavaRDD<Trainer.Report> run) {
-        String master = jsc.master();
-        if (master.startsWith("local") && !master.startsWith("local-cluster")) {
+        if (localMaster(jsc.master())) {
             return run.collect();
         }
         org.apache.spark.SparkContext sc = jsc.sc();
@@ -387,7 +398,7 @@ public final class TrainStage {
      */
     private static void checkWorkers(JavaSparkContext jsc, int workers) {
         String master = jsc.master();
-        if (master.startsWith("local") && !master.startsWith("local-cluster")) {
+        if (localMaster(master)) {
             if (workers > jsc.defaultParallelism()) {
                 throw new IllegalArgumentException("--workers " + workers + " needs " + workers + " task slots, but master "
                         + master + " has " + jsc.defaultParallelism() + "; use local[" + workers + "] or fewer workers");

@@ -10,6 +10,8 @@ import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.tree.TagNode;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -122,7 +124,11 @@ final class TemplateSandbox {
             checkDeadline();
             double textArgs = 0;
             double numbers = 0;
-            for (Object a : concat(args, kwargs.values())) {
+            List<Object> all = new ArrayList<>(kwargs.values());
+            if (args != null) {
+                Collections.addAll(all, args);
+            }
+            for (Object a : all) {
                 if (a instanceof Number n) {
                     numbers += Math.abs(n.doubleValue());
                 } else if (a instanceof CharSequence s) {
@@ -135,20 +141,6 @@ final class TemplateSandbox {
                 throw new LimitExceeded("filter " + getName() + " could build " + (long) Math.min(bound, Long.MAX_VALUE)
                         + " characters, over the limit of " + ChatTemplate.MAX_OUTPUT_CHARS);
             }
-        }
-
-        private static Object[] concat(Object[] args, Collection<Object> more) {
-            Object[] all = new Object[(args == null ? 0 : args.length) + more.size()];
-            int i = 0;
-            if (args != null) {
-                for (Object a : args) {
-                    all[i++] = a;
-                }
-            }
-            for (Object a : more) {
-                all[i++] = a;
-            }
-            return all;
         }
 
         /** A string argument that reads as a number counts as one (jinjava passes some numbers as text). */
