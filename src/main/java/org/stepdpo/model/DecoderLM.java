@@ -3,6 +3,7 @@ package org.stepdpo.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
@@ -232,9 +233,18 @@ public final class DecoderLM implements AutoCloseable {
                 .singletonOrThrow(); // [B*T, H]
         for (int i = 0; i < weights.layers.size(); i++) {
             DecoderWeights.Layer layer = weights.layers.get(i);
-            NDArray update = attention.apply(layer, i, rmsNorm(x, layer.inputNorm(), !pass.recording), pass);
-            x = pass.recording ? x.add(update) : x.addi(update);
-            x = mlpBlock(i, layer, x, pass);
+            if (pass.recording) {
+                x = x.add(attention.apply(layer, i, rmsNorm(x, layer.inputNorm(), false), pass));
+                x = mlpBlock(i, layer, x, pass);
+                continue;
+            }
+            // x is updated in place; a block's intermediates (scores [B, heads, T, Tk] among them) are
+            // freed before the next block runs, so a prefill holds one block's worth, not every block's
+            try (NDScope block = new NDScope()) {
+                block.suppressNotUsedWarning();
+                x.addi(attention.apply(layer, i, rmsNorm(x, layer.inputNorm(), true), pass));
+                mlpBlock(i, layer, x, pass);
+            }
         }
         if (cache != null) {
             cache.advance(t);
@@ -255,8 +265,11 @@ public final class DecoderLM implements AutoCloseable {
         long rows = x.getShape().get(0);
         long chunk = Math.max(64, MLP_CHUNK_BYTES / (2L * config.intermediateSize() * dtype.getNumOfBytes()));
         for (long start = 0; start < rows; start += chunk) {
-            NDArray part = rows <= chunk ? x : x.get(new NDIndex().addSliceDim(start, Math.min(rows, start + chunk)));
-            part.addi(mlp(index, layer, rmsNorm(part, layer.postNorm(), true), s)); // a view: writes into x
+            try (NDScope part = new NDScope()) { // each chunk's intermediates freed before the next
+                part.suppressNotUsedWarning();
+                NDArray rowsOf = rows <= chunk ? x : x.get(new NDIndex().addSliceDim(start, Math.min(rows, start + chunk)));
+                rowsOf.addi(mlp(index, layer, rmsNorm(rowsOf, layer.postNorm(), true), s)); // a view: writes into x
+            }
         }
         return x;
     }
