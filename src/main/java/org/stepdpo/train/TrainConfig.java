@@ -7,6 +7,7 @@ import java.util.Map;
 import org.stepdpo.model.io.DType;
 import org.stepdpo.model.text.PromptTemplates;
 import org.stepdpo.spark.ExchangeMode;
+import org.stepdpo.spark.LocalPaths;
 
 /**
  * Every knob of a training run (TrainStepDpoJob or SftJob), validated on construction and saved as
@@ -185,6 +186,11 @@ public record TrainConfig(String model, List<String> data, String out, Task task
         require(!mergeLora || lora != null, "--merge-lora needs --lora-rank: there is no adapter to merge");
         require(!(resume && overwrite), "--resume and --overwrite exclude each other");
         data = List.copyOf(data);
+        // Executors read the model and write the run with local file I/O from folders of their own,
+        // so relative paths are resolved here, where the job starts.
+        model = LocalPaths.absolute(model);
+        out = LocalPaths.absolute(out);
+        reference = reference == null ? null : LocalPaths.absolute(reference);
     }
 
     /** A builder holding this configuration's values, for a variant of it (validated again on {@link Builder#build}). */

@@ -52,6 +52,22 @@ class TrainStageTest {
     }
 
     @Test
+    void relativeModelOutputAndReferencePathsAreResolvedWhereTheJobStarts() {
+        // executors run in folders of their own (a standalone Worker's work/app-*/N), so a relative path
+        // that reaches them would name another place there
+        Path here = Path.of("").toAbsolutePath();
+        TrainConfig relative = config(Path.of("runs", "rel"), pairs(), 1, 1, 1, 1, 1e-3, 0, false, false).toBuilder()
+                .model("data/models/arith-tiny").reference("runs/rel/../ref").build();
+        assertEquals(here.resolve("data/models/arith-tiny").toString(), relative.model());
+        assertEquals(here.resolve("runs/rel").toString(), relative.out());
+        assertEquals(here.resolve("runs/ref").toString(), relative.reference());
+        TrainConfig absolute = config(tmp.resolve("abs"), pairs(), 1, 1, 1, 1, 1e-3, 0, false, false);
+        assertEquals(tmp.resolve("abs").toString(), absolute.out());
+        assertEquals(Fixtures.model("llama-tiny").toString(), absolute.model());
+        assertEquals("file:/tmp/x", absolute.toBuilder().out("file:/tmp/x").build().out());
+    }
+
+    @Test
     void stepOneMetricsMatchTheFixtureForAnySplitOfTheGlobalBatch() throws IOException {
         JsonNode expected = JSON.readTree(parity().resolve("expected-step1.json").toFile());
         int[][] splits = {{1, 4, 1}, {2, 2, 1}, {1, 2, 2}, {2, 1, 2}};
