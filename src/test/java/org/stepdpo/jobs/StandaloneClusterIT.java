@@ -109,7 +109,8 @@ class StandaloneClusterIT {
             Path out = dir.resolve("out");
             List<String> cmd = List.of(Launch.ROOT.resolve("jobs/spark-submit").toString(), "--master", master,
                     "--conf", "spark.executor.memory=1g", "--conf", "spark.stepdpo.workers.lostSeconds=15",
-                    "--class", "TrainStepDpoJob", "target/stepdpo.jar", "--model", model.toString(),
+                    // --model relative to the driver's folder: executors, in folders of their own, get it resolved
+                    "--class", "TrainStepDpoJob", "target/stepdpo.jar", "--model", Launch.ROOT.relativize(model).toString(),
                     "--data", model.resolve("train-parity/pairs.jsonl").toString(), "--out", out.toString(),
                     "--prompt", "plain", "--lr", "1e-3", "--workers", "2", "--per-device-batch", "1",
                     "--max-steps", "400", "--save-steps", "4");
