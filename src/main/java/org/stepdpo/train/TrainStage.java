@@ -11,8 +11,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -215,10 +218,10 @@ public final class TrainStage {
         if (localMaster(jsc.master())) {
             return run.collect();
         }
-        org.apache.spark.SparkContext sc = jsc.sc();
+        SparkContext sc = jsc.sc();
         long graceNanos = (long) (jsc.getConf().getDouble(SLOTS_LOST_WAIT, 120) * 1e9);
-        String group = "stepdpo-train-" + java.util.UUID.randomUUID();
-        java.util.concurrent.atomic.AtomicReference<String> stopped = new java.util.concurrent.atomic.AtomicReference<>();
+        String group = "stepdpo-train-" + UUID.randomUUID();
+        AtomicReference<String> stopped = new AtomicReference<>();
         Thread watchdog = new Thread(() -> {
             long shortSince = -1;
             while (!Thread.currentThread().isInterrupted()) {
@@ -380,7 +383,6 @@ public final class TrainStage {
         }
     }
 
-    /** A local master has as many task slots as its thread count: more workers would never start. */
     /** How long a cluster may take to offer the barrier stage's task slots (executors still starting). */
     public static final String WORKERS_WAIT = "spark.stepdpo.workers.waitSeconds";
     /** How long training waits, once running, for the cluster to offer a slot per worker again. */
@@ -405,7 +407,7 @@ public final class TrainStage {
             }
             return;
         }
-        org.apache.spark.SparkContext sc = jsc.sc();
+        SparkContext sc = jsc.sc();
         double waitS = jsc.getConf().getDouble(WORKERS_WAIT, 60);
         long start = System.nanoTime();
         long deadline = start + (long) (waitS * 1e9);
@@ -440,7 +442,7 @@ public final class TrainStage {
     }
 
     /** Concurrent task slots of the default resource profile, as Spark's barrier-stage check counts them. */
-    private static int slots(org.apache.spark.SparkContext sc) {
+    private static int slots(SparkContext sc) {
         return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
     }
 
